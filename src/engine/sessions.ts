@@ -2,12 +2,13 @@
 // Readers, writers, CDC decoders and verify all rely on these; conversion rules assume them.
 
 /**
- * MySQL/MariaDB: UTC (TIMESTAMP values read and written in UTC), zero dates allowed (they are data),
+ * MySQL/MariaDB: UTC (TIMESTAMP values read and written in UTC), strict (a value that does not fit is an
+ * error, never silently cut), zero dates allowed (they are data),
  * no backslash escapes in literals, explicit 0 stays 0 in auto-increment columns, utf8mb4 binary-safe.
  */
 export const MYSQL_SESSION_SQL = [
   "SET time_zone = '+00:00'",
-  "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_BACKSLASH_ESCAPES,NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT,ANSI_QUOTES'",
+  "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_BACKSLASH_ESCAPES,NO_ENGINE_SUBSTITUTION'",
   'SET NAMES utf8mb4 COLLATE utf8mb4_bin',
   'SET SESSION group_concat_max_len = 67108864',
 ];
