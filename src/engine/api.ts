@@ -1,6 +1,15 @@
 // The engine's public surface: what the CLI and the extension call. Everything here runs headless.
 import type { EngineKind } from './model';
 import type { PhaseName } from './events';
+import type { ConnectionConfig } from './connection';
+import type { ConversionReport } from './convert/types';
+import { FerryError } from './errors';
+import type { TaskEvents } from './events';
+import {
+  type ObjectResult, applyPhases, assertTargetFree, buildReport, convertTaskSchema, validateObjectDdl,
+} from './schema';
+import { withSession } from './sql-session';
+import { type Task, taskConnections } from './task';
 
 export type CheckLevel = 'pass' | 'warn' | 'fail';
 
@@ -89,3 +98,107 @@ export interface CutoverReport {
   sourceReadOnly: boolean;
   steps: { name: string; ok: boolean; detail: string; seconds: number }[];
 }
+
+// ---- functions -------------------------------------------------------------------------------------------
+
+export type Passwords = { source?: string; target?: string };
+
+/** Connects, reads the server version and the replication settings that matter for a migration source. */
+export async function testConnection(cfg: ConnectionConfig, signal?: AbortSignal): Promise<ConnectionTestResult> {
+  signal?.throwIfAborted();
+  return withSession(cfg, async (s) => {
+    if (s.engine === 'mysql') {
+      const v = await s.query(`SELECT VERSION() AS v, @@log_bin AS log_bin, @@binlog_format AS fmt, @@binlog_row_image AS img,
+        @@server_id AS sid, @@gtid_binlog_pos AS gtid`).catch(async () =>
+        s.query(`SELECT VERSION() AS v, @@log_bin AS log_bin, @@binlog_format AS fmt, @@binlog_row_image AS img, @@server_id AS sid, @@gtid_mode AS gtid`));
+      const r = v[0] ?? {};
+      return {
+        engine: 'mysql' as const,
+        version: String(r.v),
+        settings: [
+          { name: 'log_bin', value: String(r.log_bin), ok: String(r.log_bin) === '1', fix: String(r.log_bin) === '1' ? undefined : 'set log_bin (and server_id) in the server configuration and restart' },
+          { name: 'binlog_format', value: String(r.fmt), ok: r.fmt === 'ROW', fix: r.fmt === 'ROW' ? undefined : 'SET GLOBAL binlog_format = ROW (and binlog_format=ROW in my.cnf)' },
+          { name: 'binlog_row_image', value: String(r.img), ok: r.img === 'FULL', fix: r.img === 'FULL' ? undefined : 'SET GLOBAL binlog_row_image = FULL (and in my.cnf)' },
+          { name: 'server_id', value: String(r.sid), ok: String(r.sid) !== '0', fix: String(r.sid) !== '0' ? undefined : 'set server_id to a non-zero value in my.cnf and restart' },
+          { name: 'gtid', value: String(r.gtid ?? ''), ok: true },
+        ],
+      };
+    }
+    const rows = await s.query(`SELECT version() AS v, current_setting('wal_level') AS wal, current_setting('max_replication_slots') AS slots,
+      (SELECT count(*) FROM pg_replication_slots) AS used, current_setting('max_wal_senders') AS senders`);
+    const r = rows[0] ?? {};
+    const free = Number(r.slots) - Number(r.used);
+    return {
+      engine: 'postgres' as const,
+      version: String(r.v).split(' on ')[0],
+      settings: [
+        { name: 'wal_level', value: String(r.wal), ok: r.wal === 'logical', fix: r.wal === 'logical' ? undefined : "ALTER SYSTEM SET wal_level = 'logical'; then restart PostgreSQL" },
+        { name: 'free replication slots', value: `${free} of ${String(r.slots)}`, ok: free > 0, fix: free > 0 ? undefined : 'drop unused slots or raise max_replication_slots and restart' },
+        { name: 'max_wal_senders', value: String(r.senders), ok: Number(r.senders) > 0, fix: Number(r.senders) > 0 ? undefined : 'raise max_wal_senders and restart' },
+      ],
+    };
+  });
+}
+
+/** Databases the user can see (MySQL/MariaDB system schemas and PostgreSQL templates left out). */
+export async function listDatabases(cfg: ConnectionConfig): Promise<string[]> {
+  return withSession(cfg, async (s) => {
+    const rows = s.engine === 'mysql'
+      ? await s.query(`SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN ('mysql','information_schema','performance_schema','sys','ferry_meta') ORDER BY 1`)
+      : await s.query(`SELECT datname AS n FROM pg_database WHERE NOT datistemplate AND datallowconn ORDER BY 1`);
+    return rows.map((r) => String(r.n));
+  });
+}
+
+/** Tables of one database (PostgreSQL: of every user schema), with the catalog's row estimate. */
+export async function listTables(cfg: ConnectionConfig, database: string): Promise<TableInfo[]> {
+  if (cfg.engine === 'mysql') {
+    return withSession(cfg, async (s) => {
+      const rows = await s.query(`SELECT TABLE_SCHEMA AS s, TABLE_NAME AS n, COALESCE(TABLE_ROWS, 0) AS r FROM information_schema.TABLES
+        WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`, [database]);
+      return rows.map((r) => ({ schema: String(r.s), name: String(r.n), estimatedRows: Number(r.r) }));
+    }, null);
+  }
+  return withSession({ ...cfg, database }, async (s) => {
+    const rows = await s.query(`SELECT n.nspname AS s, c.relname AS n, greatest(c.reltuples, 0)::bigint AS r FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r','p') AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog','information_schema','ferry_meta') AND n.nspname NOT LIKE 'pg_toast%'
+      ORDER BY 1, 2`);
+    return rows.map((r) => ({ schema: String(r.s), name: String(r.n), estimatedRows: Number(r.r) }));
+  });
+}
+
+/** The conversion report of a task: source and target DDL per object, overrides applied, Warnings. */
+export async function convertTask(task: Task, passwords: Passwords): Promise<ConversionReport> {
+  const { source, target } = taskConnections(task, passwords);
+  const conversion = await convertTaskSchema(task, source, target);
+  return buildReport(conversion, task.schemaOverrides);
+}
+
+/** Checks DDL for one object against the target without changing the target. */
+export async function validateDdl(task: Task, passwords: Passwords, objectId: string, ddl: string): Promise<{ ok: true } | { ok: false; error: string }> {
+  const { source, target } = taskConnections(task, passwords);
+  const report = buildReport(await convertTaskSchema(task, source, target), task.schemaOverrides);
+  return validateObjectDdl(target, report, objectId, ddl);
+}
+
+/**
+ * Applies the whole converted schema (all phases, with overrides) to an empty target — the `ferry schema
+ * --apply` path. The runner applies the phases around the data load instead.
+ */
+export async function applySchema(task: Task, passwords: Passwords, events?: TaskEvents, signal?: AbortSignal): Promise<ObjectResult[]> {
+  const { source, target } = taskConnections(task, passwords);
+  const report = buildReport(await convertTaskSchema(task, source, target), task.schemaOverrides);
+  await assertTargetFree(target, report);
+  return applyPhases(target, report, ['pre-data', 'post-data', 'finalize'], { events, signal });
+}
+
+/** Throws a FerryError naming the first failed object, when any failed. */
+export function assertApplied(results: ObjectResult[]): void {
+  const failed = results.filter((r) => !r.ok && !r.skipped);
+  if (failed.length > 0) {
+    throw new FerryError('SCHEMA_APPLY_FAILED', `${failed.length} object(s) failed to apply; first: ${failed[0].id}: ${failed[0].error}`,
+      { fix: 'fix the converted DDL with `ferry schema` overrides (schemaOverrides in the task file) or the diff view, then run again' });
+  }
+}
+

@@ -1,0 +1,274 @@
+// The schema phase: reading the source schema, converting it, and applying the DDL to the target by phase.
+import { randomBytes } from 'node:crypto';
+import type { ConnectionConfig } from './connection';
+import { type Conversion, convertSchema } from './convert/index';
+import { buildReport } from './convert/report';
+import type { ConversionReport, ConvertedObject, DdlPhase } from './convert/types';
+import { FerryError, asFerryError } from './errors';
+import type { TaskEvents } from './events';
+import type { EngineKind, Schema } from './model';
+import { introspectMysql } from './mysql/introspect';
+import { quoteMysqlIdent } from './mysql/connect';
+import { introspectPostgres } from './postgres/introspect';
+import { quotePgIdent } from './postgres/connect';
+import { MysqlSession, PostgresSession, type SqlSession, openSession, withSession } from './sql-session';
+import { splitStatements } from './sql-split';
+import { type Task, objectFilter } from './task';
+
+export const META_NAMESPACE = 'ferry_meta';
+
+/** Reads the source schema of a task (the objects its filter selects). */
+export async function introspectSource(source: ConnectionConfig, task: Pick<Task, 'objects'>): Promise<Schema> {
+  const filter = objectFilter(task.objects);
+  const session = await openSession(source);
+  try {
+    if (session instanceof MysqlSession) return await introspectMysql(session.conn, source.database, filter);
+    if (session instanceof PostgresSession) return await introspectPostgres(session.client, { filter });
+    throw new FerryError('INTERNAL', `no introspection for ${source.engine}`);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Introspects and converts a task's source schema for its target. */
+export async function convertTaskSchema(task: Task, source: ConnectionConfig, target: ConnectionConfig): Promise<Conversion> {
+  const schema = await introspectSource(source, task);
+  return convertSchema(schema, target.engine, {
+    lossless: task.options.lossless,
+    identifierCase: task.options.identifierCase,
+    targetSchema: task.options.targetSchema,
+    targetDatabase: target.database,
+  });
+}
+
+export interface ObjectResult {
+  id: string;
+  ok: boolean;
+  error?: string;
+  /** Not attempted because an object it depends on failed (or the phase's transaction rolled back). */
+  skipped?: boolean;
+}
+
+/** What already exists on the target among the tables and views the report would create, with row counts. */
+export async function existingTargetObjects(target: ConnectionConfig, report: ConversionReport): Promise<{ id: string; rows: number }[]> {
+  const wanted = report.objects.filter((o) => (o.kind === 'table' || o.kind === 'view') && o.phase !== 'finalize');
+  if (wanted.length === 0) return [];
+  return withSession(target, async (s) => {
+    const found: { id: string; rows: number }[] = [];
+    const rows = s.engine === 'postgres'
+      ? await s.query(`SELECT n.nspname AS s, c.relname AS n, c.relkind::text AS k FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p','v','m','f')`)
+      : await s.query(`SELECT TABLE_SCHEMA AS s, TABLE_NAME AS n, TABLE_TYPE AS k FROM information_schema.TABLES`);
+    const exists = new Set(rows.map((r) => `${String(r.s)}.${String(r.n)}`));
+    for (const o of wanted) {
+      const name = o.id.slice(o.id.indexOf(':') + 1);
+      if (!exists.has(name)) continue;
+      let count = 0;
+      if (o.kind === 'table') {
+        const [schema, table] = splitQualified(name);
+        const q = s.engine === 'postgres' ? `SELECT count(*) AS c FROM (SELECT 1 FROM ${quotePgIdent(schema)}.${quotePgIdent(table)} LIMIT 1000000) x`
+          : `SELECT count(*) AS c FROM (SELECT 1 FROM ${quoteMysqlIdent(schema)}.${quoteMysqlIdent(table)} LIMIT 1000000) x`;
+        count = Number((await s.query(q))[0]?.c ?? 0);
+      }
+      found.push({ id: o.id, rows: count });
+    }
+    return found;
+  });
+}
+
+/** Splits `schema.name` where the schema part has no dot (names may contain dots). */
+function splitQualified(name: string): [string, string] {
+  const i = name.indexOf('.');
+  return [name.slice(0, i), name.slice(i + 1)];
+}
+
+function statementsOf(o: ConvertedObject, engine: EngineKind): string[] {
+  return splitStatements(o.targetDdl, engine);
+}
+
+/**
+ * Applies the report's objects of the given phases. PostgreSQL: 'pre-data' runs in one transaction, so a
+ * failure leaves nothing behind; later phases run one transaction per object. MySQL/MariaDB DDL commits
+ * implicitly, so objects run one by one. An object whose dependency failed is skipped, never half-applied.
+ */
+export async function applyPhases(target: ConnectionConfig, report: ConversionReport, phases: DdlPhase[],
+  opts: { events?: TaskEvents; signal?: AbortSignal } = {}): Promise<ObjectResult[]> {
+  const results: ObjectResult[] = [];
+  const session = await openSession(target);
+  try {
+    if (target.engine === 'postgres') await session.query('SET check_function_bodies = off');
+    for (const phase of phases) {
+      const objects = report.objects.filter((o) => o.phase === phase && o.targetDdl.trim() !== '');
+      if (objects.length === 0) continue;
+      if (target.engine === 'postgres' && phase === 'pre-data') {
+        results.push(...await applyAtomically(session, objects, opts));
+      } else {
+        results.push(...await applyOneByOne(session, objects, target.engine, opts));
+      }
+    }
+  } finally {
+    await session.close();
+  }
+  return results;
+}
+
+async function applyAtomically(session: SqlSession, objects: ConvertedObject[], opts: { events?: TaskEvents; signal?: AbortSignal }): Promise<ObjectResult[]> {
+  const results: ObjectResult[] = [];
+  await session.query('BEGIN');
+  let failed = false;
+  for (const o of objects) {
+    if (failed || opts.signal?.aborted) { results.push({ id: o.id, ok: false, skipped: true }); continue; }
+    try {
+      for (const st of statementsOf(o, 'postgres')) await session.query(st);
+      results.push({ id: o.id, ok: true });
+    } catch (err) {
+      failed = true;
+      results.push({ id: o.id, ok: false, error: describeDbError(err) });
+      opts.events?.emit({ type: 'error', code: 'DDL_FAILED', message: `${o.id}: ${describeDbError(err)}`, fix: 'fix the converted DDL (ferry schema / the diff view) and run again', retryable: false });
+    }
+  }
+  if (failed || opts.signal?.aborted) {
+    await session.query('ROLLBACK');
+    // Nothing of this phase was kept: report the objects that had succeeded as rolled back.
+    return results.map((r) => (r.ok ? { id: r.id, ok: false, skipped: true, error: 'rolled back: another object of this phase failed' } : r));
+  }
+  await session.query('COMMIT');
+  return results;
+}
+
+async function applyOneByOne(session: SqlSession, objects: ConvertedObject[], engine: EngineKind, opts: { events?: TaskEvents; signal?: AbortSignal }): Promise<ObjectResult[]> {
+  const results: ObjectResult[] = [];
+  const failed = new Set<string>();
+  for (const o of objects) {
+    if (opts.signal?.aborted) { results.push({ id: o.id, ok: false, skipped: true, error: 'cancelled' }); continue; }
+    const blocker = o.dependsOn.find((d) => failed.has(d));
+    if (blocker) {
+      failed.add(o.id);
+      results.push({ id: o.id, ok: false, skipped: true, error: `not applied: ${blocker} failed` });
+      continue;
+    }
+    try {
+      if (engine === 'postgres') await session.query('BEGIN');
+      for (const st of statementsOf(o, engine)) await session.query(st);
+      if (engine === 'postgres') await session.query('COMMIT');
+      results.push({ id: o.id, ok: true });
+    } catch (err) {
+      if (engine === 'postgres') await session.query('ROLLBACK').catch(() => undefined);
+      failed.add(o.id);
+      results.push({ id: o.id, ok: false, error: describeDbError(err) });
+      opts.events?.emit({ type: 'error', code: 'DDL_FAILED', message: `${o.id}: ${describeDbError(err)}`, fix: 'fix the converted DDL (ferry schema / the diff view) and run again', retryable: false });
+    }
+  }
+  return results;
+}
+
+/** A database error as one line, with PostgreSQL's detail/hint when present. */
+export function describeDbError(err: unknown): string {
+  const e = err as { message?: string; detail?: string; hint?: string; sqlMessage?: string };
+  const parts = [e.sqlMessage ?? e.message ?? String(err)];
+  if (e.detail) parts.push(`detail: ${e.detail}`);
+  if (e.hint) parts.push(`hint: ${e.hint}`);
+  return asFerryError(parts.join('; ')).message;
+}
+
+/**
+ * Checks hand-edited DDL for one object against the target without changing it: PostgreSQL inside a
+ * transaction that rolls back (the objects it depends on are created first in the same transaction);
+ * MySQL/MariaDB in a scratch database that is dropped afterwards.
+ */
+export async function validateObjectDdl(target: ConnectionConfig, report: ConversionReport, objectId: string, ddl: string): Promise<{ ok: true } | { ok: false; error: string }> {
+  const object = report.objects.find((o) => o.id === objectId);
+  if (!object) return { ok: false, error: `no object "${objectId}" in the conversion` };
+  const edited: ConvertedObject = { ...object, targetDdl: ddl };
+  const prerequisites = collectPrerequisites(report, object);
+  if (target.engine === 'postgres') {
+    return withSession(target, async (s) => {
+      await s.query('BEGIN');
+      try {
+        await s.query('SET LOCAL check_function_bodies = off');
+        // Objects already on the target (a schema applied earlier) are dropped inside the transaction first.
+        for (const o of [...prerequisites, edited]) {
+          for (const st of statementsOf(o, 'postgres')) {
+            await s.query('SAVEPOINT ferry_validate');
+            try {
+              await s.query(st);
+              await s.query('RELEASE SAVEPOINT ferry_validate');
+            } catch (err) {
+              await s.query('ROLLBACK TO SAVEPOINT ferry_validate');
+              const already = (err as { code?: string }).code === '42P07' || (err as { code?: string }).code === '42710';
+              if (o !== edited && already) continue;
+              if (o === edited && already) {
+                await dropForValidation(s, o);
+                await s.query(st);
+                continue;
+              }
+              if (o === edited) throw err;
+            }
+          }
+        }
+        return { ok: true as const };
+      } catch (err) {
+        return { ok: false as const, error: describeDbError(err) };
+      } finally {
+        await s.query('ROLLBACK').catch(() => undefined);
+      }
+    });
+  }
+  const scratch = `ferry_validate_${randomBytes(4).toString('hex')}`;
+  const retarget = (sql: string) => sql.split(quoteMysqlIdent(target.database) + '.').join(quoteMysqlIdent(scratch) + '.');
+  return withSession(target, async (s) => {
+    await s.query(`CREATE DATABASE ${quoteMysqlIdent(scratch)} CHARACTER SET utf8mb4`);
+    try {
+      await s.query(`USE ${quoteMysqlIdent(scratch)}`);
+      await s.query('SET foreign_key_checks = 0');
+      for (const o of prerequisites) {
+        for (const st of statementsOf(o, 'mysql')) await s.query(retarget(st)).catch(() => undefined);
+      }
+      for (const st of statementsOf(edited, 'mysql')) await s.query(retarget(st));
+      return { ok: true as const };
+    } catch (err) {
+      return { ok: false as const, error: describeDbError(err).split(scratch).join(target.database) };
+    } finally {
+      await s.query(`DROP DATABASE IF EXISTS ${quoteMysqlIdent(scratch)}`).catch(() => undefined);
+    }
+  }, null);
+}
+
+async function dropForValidation(s: SqlSession, o: ConvertedObject): Promise<void> {
+  const name = o.id.slice(o.id.indexOf(':') + 1);
+  const [schema, rest] = splitQualified(name);
+  const kw: Partial<Record<ConvertedObject['kind'], string>> = { table: 'TABLE', view: 'VIEW', sequence: 'SEQUENCE', type: 'TYPE', index: 'INDEX' };
+  const k = kw[o.kind];
+  if (!k) return;
+  const target = o.kind === 'index' ? rest.slice(rest.lastIndexOf('.') + 1) : rest;
+  await s.query(`DROP ${k} ${quotePgIdent(schema)}.${quotePgIdent(target)} CASCADE`);
+}
+
+/** The objects that must exist before `object` can be created: its transitive dependencies, in report order. */
+function collectPrerequisites(report: ConversionReport, object: ConvertedObject): ConvertedObject[] {
+  const needed = new Set<string>();
+  const visit = (id: string) => {
+    for (const o of report.objects.filter((x) => x.id === id)) {
+      for (const d of o.dependsOn) if (!needed.has(d)) { needed.add(d); visit(d); }
+    }
+  };
+  visit(object.id);
+  // A table's own pre-data rendering is needed for its indexes and constraints.
+  if (object.phase !== 'pre-data') {
+    const tableId = object.id.replace(/^(index|constraint|foreign_key|trigger):/, 'table:').replace(/\.[^.]*$/, '');
+    if (tableId !== object.id) { needed.add(tableId); visit(tableId); }
+  }
+  return report.objects.filter((o) => needed.has(o.id) && o.id !== object.id && o.phase === 'pre-data' && o.targetDdl.trim() !== '');
+}
+
+/** Fails with an actionable error when the target already holds tables the schema phase would create. */
+export async function assertTargetFree(target: ConnectionConfig, report: ConversionReport): Promise<void> {
+  const existing = await existingTargetObjects(target, report);
+  if (existing.length === 0) return;
+  const withRows = existing.filter((e) => e.rows > 0);
+  const list = existing.slice(0, 5).map((e) => `${e.id.replace(/^\w+:/, '')}${e.rows > 0 ? ` (${e.rows} rows)` : ''}`).join(', ');
+  throw new FerryError('TARGET_NOT_EMPTY',
+    `the target already has ${existing.length} of the objects to create${withRows.length ? `, ${withRows.length} holding rows` : ''}: ${list}${existing.length > 5 ? ', …' : ''}`,
+    { fix: 'migrate into an empty database/schema, drop those objects, or exclude them in the task\'s "objects.exclude"' });
+}
+
+export { buildReport };

@@ -1,0 +1,70 @@
+// Splits SQL text into statements at top-level semicolons (quotes, dollar quotes and comments respected).
+import type { EngineKind } from './model';
+
+/**
+ * Splits a script into statements without trailing semicolons. Handles '…' (with '' escapes), "…", `…`
+ * (MySQL), $tag$…$tag$ (PostgreSQL), -- and # (MySQL) line comments and block comments. Empty statements
+ * are dropped.
+ */
+export function splitStatements(sql: string, engine: EngineKind): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const ch = sql[i];
+    const next = sql[i + 1];
+    if (ch === "'" || ch === '"' || (ch === '`' && engine === 'mysql')) {
+      i = skipQuoted(sql, i, ch);
+    } else if (ch === '-' && next === '-') {
+      i = skipLine(sql, i);
+    } else if (ch === '#' && engine === 'mysql') {
+      i = skipLine(sql, i);
+    } else if (ch === '/' && next === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+    } else if (ch === '$' && engine === 'postgres') {
+      const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i));
+      if (m) {
+        const end = sql.indexOf(m[0], i + m[0].length);
+        i = end < 0 ? n : end + m[0].length;
+      } else {
+        i++;
+      }
+    } else if (ch === ';') {
+      push(sql.slice(start, i));
+      i++;
+      start = i;
+    } else {
+      i++;
+    }
+  }
+  push(sql.slice(start));
+  return out;
+
+  function push(text: string): void {
+    const t = text.trim();
+    if (t && stripComments(t, engine).trim()) out.push(t);
+  }
+}
+
+function skipQuoted(sql: string, i: number, quote: string): number {
+  let j = i + 1;
+  while (j < sql.length) {
+    if (sql[j] === quote) {
+      if (sql[j + 1] === quote) { j += 2; continue; }
+      return j + 1;
+    }
+    j++;
+  }
+  return j;
+}
+
+function skipLine(sql: string, i: number): number {
+  const end = sql.indexOf('\n', i);
+  return end < 0 ? sql.length : end + 1;
+}
+
+function stripComments(sql: string, engine: EngineKind): string {
+  return sql.replace(/\/\*[\s\S]*?\*\//g, '').replace(engine === 'mysql' ? /(--|#)[^\n]*/g : /--[^\n]*/g, '');
+}
