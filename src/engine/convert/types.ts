@@ -76,7 +76,8 @@ export interface ConvertedSchema {
   manual: { id: string; kind: ObjectKind; source: QualifiedName; definition: string; reason: string }[];
 }
 
-export type ObjectKind = 'type' | 'sequence' | 'table' | 'index' | 'constraint' | 'foreign_key' | 'view' | 'trigger' | 'routine';
+/** 'schema': a PostgreSQL schema or a MySQL database created for a source namespace. */
+export type ObjectKind = 'schema' | 'type' | 'sequence' | 'table' | 'index' | 'constraint' | 'foreign_key' | 'view' | 'trigger' | 'routine';
 
 /** When an object's DDL runs: before the data, after the data, or last (identity/sequence values). */
 export type DdlPhase = 'pre-data' | 'post-data' | 'finalize';
