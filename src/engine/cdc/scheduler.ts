@@ -1,0 +1,218 @@
+// Dependency scheduler: runs source transactions on N apply workers, concurrently unless their write-sets
+// intersect, in which case source commit order is kept. Small ready transactions are batched into one
+// target transaction per worker turn.
+import { CancelledError, FerryError, asFerryError, isRetryable } from '../errors';
+import type { PreparedTransaction } from './events';
+
+/** One apply session on the target. `apply` commits the whole batch atomically (rows + applied marks) or throws. */
+export interface ApplyWorker {
+  apply(batch: PreparedTransaction[], signal: AbortSignal): Promise<void>;
+  /** Called after a failed apply before a retry (e.g. reconnect). */
+  reset?(): Promise<void>;
+}
+
+export interface SchedulerOptions {
+  workers: ApplyWorker[];
+  /** Most transactions / rows in one target transaction. */
+  maxBatchTransactions?: number;
+  maxBatchRows?: number;
+  /** Submissions wait while this many transactions are queued (back-pressure to the reader). */
+  maxQueued?: number;
+  /** Retries of a batch that failed with a retryable error (deadlock, lost connection). */
+  retries?: number;
+  signal: AbortSignal;
+  /** After each committed batch, in completion order. */
+  onApplied?: (batch: PreparedTransaction[], workerIndex: number) => void;
+}
+
+type State = 'waiting' | 'running' | 'done' | 'held';
+
+interface Entry {
+  tx: PreparedTransaction;
+  deps: Set<Entry>;
+  state: State;
+}
+
+export class DependencyScheduler {
+  private readonly pending: Entry[] = [];
+  private readonly lastWriter = new Map<string, Entry>();
+  private lastBarrier?: Entry;
+  private readonly idle: number[];
+  private failure?: FerryError;
+  private readonly waiters: (() => void)[] = [];
+  private running = 0;
+  private readonly maxTx: number;
+  private readonly maxRows: number;
+  private readonly maxQueued: number;
+  private readonly retries: number;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    if (opts.workers.length === 0) throw new FerryError('CDC_CONFIG', 'the scheduler needs at least one apply worker');
+    this.idle = opts.workers.map((_, i) => i);
+    this.maxTx = opts.maxBatchTransactions ?? 200;
+    this.maxRows = opts.maxBatchRows ?? 5000;
+    this.maxQueued = opts.maxQueued ?? 20000;
+    this.retries = opts.retries ?? 5;
+    opts.signal.addEventListener('abort', () => this.wake(), { once: true });
+  }
+
+  /** Transactions submitted and not yet committed on the target (held ones included). */
+  get queued(): number {
+    return this.pending.length;
+  }
+
+  /** Commit time of the oldest transaction not yet applied (held ones excluded), for lag. */
+  oldestQueuedCommitTime(): number | undefined {
+    let oldest: number | undefined;
+    for (const e of this.pending) {
+      if (e.state === 'held') continue;
+      if (oldest === undefined || e.tx.source.commitTime < oldest) oldest = e.tx.source.commitTime;
+    }
+    return oldest;
+  }
+
+  /**
+   * Queues a transaction (in source commit order). Resolves once it is accepted; waits while the queue is
+   * full. `hold` keeps it (and everything conflicting with it) from running: its table is paused.
+   */
+  async submit(tx: PreparedTransaction, hold = false): Promise<void> {
+    while (this.pending.length >= this.maxQueued && !this.failure && !this.opts.signal.aborted) await this.waitForChange();
+    this.throwIfStopped();
+    const entry: Entry = { tx, deps: new Set(), state: hold ? 'held' : 'waiting' };
+    if (this.lastBarrier && this.lastBarrier.state !== 'done') entry.deps.add(this.lastBarrier);
+    if (tx.barrier) {
+      // A barrier (DDL) waits for everything before it that can finish; held transactions cannot.
+      for (const e of this.pending) if (e.state !== 'held') entry.deps.add(e);
+      this.lastBarrier = entry;
+    }
+    for (const key of tx.writeSet) {
+      const prev = this.lastWriter.get(key);
+      if (prev && prev.state !== 'done') entry.deps.add(prev);
+      this.lastWriter.set(key, entry);
+    }
+    this.pending.push(entry);
+    this.pump();
+  }
+
+  /** Waits until every submitted transaction has been applied, except held ones and those waiting for them. */
+  async drain(): Promise<void> {
+    while ((this.running > 0 || this.pending.some((e) => e.state === 'waiting' && this.ready(e, undefined))) && !this.failure && !this.opts.signal.aborted) {
+      await this.waitForChange();
+    }
+    this.throwIfStopped();
+  }
+
+
+  /** Waits until the running batches finished (after a failure or abort), so sessions can be closed. */
+  async settle(): Promise<void> {
+    while (this.running > 0) await this.waitForChange();
+  }
+
+  get error(): FerryError | undefined {
+    return this.failure;
+  }
+
+  private throwIfStopped(): void {
+    if (this.failure) throw this.failure;
+    if (this.opts.signal.aborted) throw new CancelledError('incremental apply stopped');
+  }
+
+  private waitForChange(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private ready(e: Entry, batch: Set<Entry> | undefined): boolean {
+    for (const d of e.deps) if (d.state !== 'done' && !(batch?.has(d))) return false;
+    return true;
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && !this.failure && !this.opts.signal.aborted) {
+      const batch = this.nextBatch();
+      if (!batch) return;
+      const worker = this.idle.shift() as number;
+      void this.run(worker, batch);
+    }
+  }
+
+  private nextBatch(): Entry[] | undefined {
+    const batch: Entry[] = [];
+    const members = new Set<Entry>();
+    let rows = 0;
+    // Only a window of the queue is scanned: enough to fill batches, bounded in cost.
+    const limit = Math.min(this.pending.length, 4000);
+    for (let i = 0; i < limit; i++) {
+      const e = this.pending[i];
+      if (e.state !== 'waiting') continue;
+      if (batch.length === 0) {
+        if (!this.ready(e, undefined)) continue;
+        batch.push(e); members.add(e); rows += e.tx.rows;
+        if (e.tx.barrier) break;
+        continue;
+      }
+      if (e.tx.barrier) break;
+      // A transaction that only depends on ones already in this batch can join it: one target
+      // transaction applies them in source order.
+      if (!this.ready(e, members)) continue;
+      if (batch.length >= this.maxTx || rows + e.tx.rows > this.maxRows) break;
+      batch.push(e); members.add(e); rows += e.tx.rows;
+    }
+    if (batch.length === 0) return undefined;
+    for (const e of batch) e.state = 'running';
+    return batch;
+  }
+
+  private async run(worker: number, batch: Entry[]): Promise<void> {
+    this.running++;
+    const txs = batch.map((e) => e.tx);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.opts.workers[worker].apply(txs, this.opts.signal);
+          break;
+        } catch (err) {
+          if (this.opts.signal.aborted) throw new CancelledError('incremental apply stopped');
+          if (attempt >= this.retries || !isRetryable(err)) throw err;
+          await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 3000)));
+          await this.opts.workers[worker].reset?.();
+        }
+      }
+      for (const e of batch) e.state = 'done';
+      this.removeDone(batch);
+      this.opts.onApplied?.(txs, worker);
+    } catch (err) {
+      for (const e of batch) e.state = 'waiting';
+      if (!this.failure && !(err instanceof CancelledError)) {
+        const first = txs[0].source;
+        const fe = asFerryError(err);
+        this.failure = new FerryError(fe.code, `applying source transaction ${first.id} (${txs.length} in batch) failed: ${fe.message}`,
+          { fix: fe.fix ?? 'fix the cause on the target and run again: the task resumes at the first transaction not applied', retryable: fe.retryable, cause: err });
+      }
+    } finally {
+      this.running--;
+      this.idle.push(worker);
+      this.wake();
+      this.pump();
+    }
+  }
+
+  private removeDone(batch: Entry[]): void {
+    let w = 0;
+    for (const e of this.pending) if (e.state !== 'done') this.pending[w++] = e;
+    this.pending.length = w;
+    for (const e of batch) {
+      for (const k of e.tx.writeSet) if (this.lastWriter.get(k) === e) this.lastWriter.delete(k);
+    }
+    if (this.lastBarrier?.state === 'done') this.lastBarrier = undefined;
+  }
+
+  /** Releases held transactions of a table once it is resumed (used by tests and the replicator). */
+  release(predicate: (tx: PreparedTransaction) => boolean): void {
+    for (const e of this.pending) if (e.state === 'held' && predicate(e.tx)) e.state = 'waiting';
+    this.pump();
+  }
+}
