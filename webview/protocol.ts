@@ -1,0 +1,238 @@
+// The one message protocol between the schema panel host (src/ui/schema-panel.ts) and its webview page.
+// Both sides import these types and validate every received message with parseHostMessage /
+// parseWebviewMessage, so a message that drifts from the contract is rejected with a reason, not guessed at.
+import type { ConvertedObject, DdlPhase, ObjectKind, Warning, WarningLevel } from '../src/engine/convert/types';
+import type { EngineKind } from '../src/engine/model';
+
+/** One hand edit: `ddl` is the new converted DDL; `null` reverts to the generated DDL (removes the override). */
+export interface OverrideChange {
+  id: string;
+  ddl: string | null;
+}
+
+/** One object's outcome of Apply (mirrors the engine's applySchema result). */
+export interface ApplyObjectResult {
+  id: string;
+  ok: boolean;
+  error?: string;
+}
+
+export type BusyAction = 'convert' | 'validate' | 'save' | 'apply';
+
+/** Messages the host sends to the page. */
+export type HostMessage =
+  | {
+      type: 'report';
+      taskName: string;
+      sourceEngine: EngineKind;
+      targetEngine: EngineKind;
+      objects: ConvertedObject[];
+      /** The task file's schemaOverrides as saved on disk. */
+      savedOverrides: Record<string, string>;
+      /** Saved override ids that match no object of this conversion (kept in the file, shown to the user). */
+      orphanOverrides: string[];
+    }
+  | { type: 'conversionFailed'; error: string; fix?: string }
+  | { type: 'busy'; action: BusyAction; busy: boolean; detail?: string }
+  | { type: 'validationResult'; objectId: string; ddl: string; ok: boolean; error?: string }
+  | { type: 'saved'; savedOverrides: Record<string, string>; rejected: { id: string; reason: string }[] }
+  | { type: 'saveFailed'; error: string }
+  | { type: 'applyResult'; results: ApplyObjectResult[] }
+  | { type: 'applyFailed'; error: string }
+  | { type: 'taskFileChanged' };
+
+/** Messages the page sends to the host. */
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'reload' }
+  | { type: 'validate'; objectId: string; ddl: string }
+  | { type: 'save'; changes: OverrideChange[] }
+  /** Saves `changes` first (so the task file holds exactly what is applied), then runs the schema phase. */
+  | { type: 'apply'; changes: OverrideChange[] }
+  | { type: 'openTaskFile' };
+
+export type HostMessageType = HostMessage['type'];
+export type WebviewMessageType = WebviewMessage['type'];
+
+export type Parsed<T> = { ok: true; message: T } | { ok: false; reason: string };
+
+/** DDL text longer than this is refused: no hand edit of one object is that large, a runaway message is. */
+export const MAX_DDL_CHARS = 4_000_000;
+
+const OBJECT_KINDS: readonly ObjectKind[] = ['type', 'sequence', 'table', 'index', 'constraint', 'foreign_key', 'view', 'trigger', 'routine'];
+const PHASES: readonly DdlPhase[] = ['pre-data', 'post-data', 'finalize'];
+const ENGINES: readonly EngineKind[] = ['mysql', 'postgres'];
+const WARNING_LEVELS: readonly WarningLevel[] = ['info', 'warn', 'manual'];
+const BUSY_ACTIONS: readonly BusyAction[] = ['convert', 'validate', 'save', 'apply'];
+const OBJECT_ID = /^(type|sequence|table|index|constraint|foreign_key|view|trigger|routine):.+$/s;
+
+/** A field check: returns a reason when the value does not fit, else undefined. */
+type Check = (value: unknown, path: string) => string | undefined;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const str: Check = (v, p) => (typeof v === 'string' ? undefined : `${p} must be a string`);
+const bool: Check = (v, p) => (typeof v === 'boolean' ? undefined : `${p} must be true or false`);
+const ddlText: Check = (v, p) =>
+  typeof v !== 'string' ? `${p} must be a string` : v.length > MAX_DDL_CHARS ? `${p} is longer than ${MAX_DDL_CHARS} characters` : undefined;
+const objectIdCheck: Check = (v, p) =>
+  typeof v !== 'string' ? `${p} must be a string` : OBJECT_ID.test(v) ? undefined : `${p} "${v.slice(0, 80)}" is not an object id (kind:schema.name)`;
+
+function oneOf<T extends string>(values: readonly T[]): Check {
+  return (v, p) => (typeof v === 'string' && (values as readonly string[]).includes(v) ? undefined : `${p} must be one of ${values.join(', ')}`);
+}
+
+function optional(check: Check): Check {
+  return (v, p) => (v === undefined ? undefined : check(v, p));
+}
+
+function nullable(check: Check): Check {
+  return (v, p) => (v === null ? undefined : check(v, p));
+}
+
+function arrayOf(check: Check): Check {
+  return (v, p) => {
+    if (!Array.isArray(v)) return `${p} must be a list`;
+    for (let i = 0; i < v.length; i++) {
+      const reason = check(v[i], `${p}[${i}]`);
+      if (reason) return reason;
+    }
+    return undefined;
+  };
+}
+
+function recordOf(keyCheck: Check, valueCheck: Check): Check {
+  return (v, p) => {
+    if (!isRecord(v)) return `${p} must be an object`;
+    for (const [k, val] of Object.entries(v)) {
+      const reason = keyCheck(k, `${p} key`) ?? valueCheck(val, `${p}["${k}"]`);
+      if (reason) return reason;
+    }
+    return undefined;
+  };
+}
+
+/** An object with exactly these fields (unknown fields are refused: they mean the two sides drifted apart). */
+function shape(fields: Record<string, Check>): Check {
+  return (v, p) => {
+    if (!isRecord(v)) return `${p} must be an object`;
+    for (const k of Object.keys(v)) {
+      if (!(k in fields)) return `${p} has an unexpected field "${k}"`;
+    }
+    for (const [k, check] of Object.entries(fields)) {
+      const reason = check(v[k], `${p}.${k}`);
+      if (reason) return reason;
+    }
+    return undefined;
+  };
+}
+
+const warningCheck = shape({
+  code: str,
+  object: str,
+  level: oneOf(WARNING_LEVELS),
+  message: str,
+  fix: optional(str),
+});
+
+const convertedObjectCheck = shape({
+  id: objectIdCheck,
+  kind: oneOf(OBJECT_KINDS),
+  phase: oneOf(PHASES),
+  sourceDdl: ddlText,
+  generatedDdl: ddlText,
+  targetDdl: ddlText,
+  overridden: bool,
+  manual: bool,
+  warnings: arrayOf(warningCheck),
+  dependsOn: arrayOf(str),
+});
+
+const overridesCheck = recordOf(objectIdCheck, ddlText);
+const overrideChangeCheck = shape({ id: objectIdCheck, ddl: nullable(ddlText) });
+
+const HOST_FIELDS: { [K in HostMessageType]: Record<string, Check> } = {
+  report: {
+    taskName: str,
+    sourceEngine: oneOf(ENGINES),
+    targetEngine: oneOf(ENGINES),
+    objects: arrayOf(convertedObjectCheck),
+    savedOverrides: overridesCheck,
+    orphanOverrides: arrayOf(objectIdCheck),
+  },
+  conversionFailed: { error: str, fix: optional(str) },
+  busy: { action: oneOf(BUSY_ACTIONS), busy: bool, detail: optional(str) },
+  validationResult: { objectId: objectIdCheck, ddl: ddlText, ok: bool, error: optional(str) },
+  saved: { savedOverrides: overridesCheck, rejected: arrayOf(shape({ id: str, reason: str })) },
+  saveFailed: { error: str },
+  applyResult: { results: arrayOf(shape({ id: str, ok: bool, error: optional(str) })) },
+  applyFailed: { error: str },
+  taskFileChanged: {},
+};
+
+const WEBVIEW_FIELDS: { [K in WebviewMessageType]: Record<string, Check> } = {
+  ready: {},
+  reload: {},
+  validate: { objectId: objectIdCheck, ddl: ddlText },
+  save: { changes: arrayOf(overrideChangeCheck) },
+  apply: { changes: arrayOf(overrideChangeCheck) },
+  openTaskFile: {},
+};
+
+function parseWith<T>(raw: unknown, table: Record<string, Record<string, Check>>, side: string): Parsed<T> {
+  if (!isRecord(raw)) return { ok: false, reason: `${side} message must be an object` };
+  const type = raw.type;
+  if (typeof type !== 'string') return { ok: false, reason: `${side} message has no "type"` };
+  if (!Object.prototype.hasOwnProperty.call(table, type)) return { ok: false, reason: `unknown ${side} message type "${type.slice(0, 40)}"` };
+  const reason = shape({ type: str, ...table[type] })(raw, type);
+  if (reason) return { ok: false, reason };
+  // Duplicate ids in one change list would make the outcome depend on order: refuse them.
+  if ((type === 'save' || type === 'apply') && Array.isArray(raw.changes)) {
+    const seen = new Set<string>();
+    for (const c of raw.changes as OverrideChange[]) {
+      if (seen.has(c.id)) return { ok: false, reason: `${type}.changes names "${c.id}" twice` };
+      seen.add(c.id);
+    }
+  }
+  if (type === 'validationResult' && raw.ok === false && typeof raw.error !== 'string') {
+    return { ok: false, reason: 'validationResult.error is required when ok is false' };
+  }
+  return { ok: true, message: raw as T };
+}
+
+/** Validates a message the page received from the host. */
+export function parseHostMessage(raw: unknown): Parsed<HostMessage> {
+  return parseWith<HostMessage>(raw, HOST_FIELDS, 'host');
+}
+
+/** Validates a message the host received from the page. */
+export function parseWebviewMessage(raw: unknown): Parsed<WebviewMessage> {
+  return parseWith<WebviewMessage>(raw, WEBVIEW_FIELDS, 'webview');
+}
+
+/** Every message type of each direction (tests check each one is covered). */
+export const HOST_MESSAGE_TYPES = Object.keys(HOST_FIELDS) as HostMessageType[];
+export const WEBVIEW_MESSAGE_TYPES = Object.keys(WEBVIEW_FIELDS) as WebviewMessageType[];
+
+export type { ConvertedObject, Warning };
+
+/**
+ * Whether two DDL texts are the same edit: trailing spaces on lines, trailing blank lines and a final `;` do not
+ * count. Both sides use this rule, so an edit that only re-adds such whitespace is no override.
+ */
+export function sameDdl(a: string, b: string): boolean {
+  return normalizeDdl(a) === normalizeDdl(b);
+}
+
+export function normalizeDdl(ddl: string): string {
+  return ddl
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((l) => l.replace(/[ \t]+$/, ''))
+    .join('\n')
+    .trim()
+    .replace(/;$/, '')
+    .trimEnd();
+}
