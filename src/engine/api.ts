@@ -3,13 +3,18 @@ import type { EngineKind } from './model';
 import type { PhaseName } from './events';
 import type { ConnectionConfig } from './connection';
 import type { ConversionReport } from './convert/types';
-import { FerryError } from './errors';
 import type { TaskEvents } from './events';
 import {
   type ObjectResult, applyPhases, assertTargetFree, buildReport, convertTaskSchema, validateObjectDdl,
 } from './schema';
 import { withSession } from './sql-session';
 import { type Task, taskConnections } from './task';
+import type { Conversion } from './convert/index';
+import { ConnectionError, asFerryError } from './errors';
+import { openMetaStore } from './meta';
+import { formatPosition } from './position';
+import { runPrecheck } from './precheck';
+import { verifyTables } from './verify';
 
 export type CheckLevel = 'pass' | 'warn' | 'fail';
 
@@ -193,12 +198,57 @@ export async function applySchema(task: Task, passwords: Passwords, events?: Tas
   return applyPhases(target, report, ['pre-data', 'post-data', 'finalize'], { events, signal });
 }
 
-/** Throws a FerryError naming the first failed object, when any failed. */
-export function assertApplied(results: ObjectResult[]): void {
-  const failed = results.filter((r) => !r.ok && !r.skipped);
-  if (failed.length > 0) {
-    throw new FerryError('SCHEMA_APPLY_FAILED', `${failed.length} object(s) failed to apply; first: ${failed[0].id}: ${failed[0].error}`,
-      { fix: 'fix the converted DDL with `ferry schema` overrides (schemaOverrides in the task file) or the diff view, then run again' });
+/** Every pre-check of a task (both sides, the converted schema's Warnings, the target's current contents). */
+export async function precheckTask(task: Task, passwords: Passwords, signal?: AbortSignal): Promise<CheckResult[]> {
+  const { source, target } = taskConnections(task, passwords);
+  let conversion: Conversion | undefined;
+  const extra: CheckResult[] = [];
+  try {
+    conversion = await convertTaskSchema(task, source, target);
+  } catch (err) {
+    // Connection problems are reported by the connectivity checks themselves; anything else is a check of its own.
+    const e = asFerryError(err);
+    if (!(e instanceof ConnectionError)) {
+      extra.push({ id: 'schema.conversion', level: 'fail', title: 'Schema conversion', message: e.message, fix: e.fix });
+    }
+  }
+  const results = await runPrecheck({ task, source, target, conversion, signal });
+  return [...results, ...extra];
+}
+
+/** Compares source and target table by table (chunk checksums, then the differing rows); `repair` re-copies them. */
+export async function verifyTask(task: Task, passwords: Passwords, opts: { repair?: boolean; signal?: AbortSignal; events?: TaskEvents } = {}): Promise<VerifyReport> {
+  const { source, target } = taskConnections(task, passwords);
+  const conversion = await convertTaskSchema(task, source, target);
+  return verifyTables({
+    source, target, tables: conversion.tables, chunkRows: Math.min(task.options.chunkRows, 20_000),
+    repair: opts.repair, signal: opts.signal, events: opts.events,
+  });
+}
+
+/** Phase, state, progress, position, lag and last error of a task, from ferry_meta on the target. */
+export async function taskStatus(task: Task, passwords: Passwords): Promise<TaskStatus> {
+  const { target } = taskConnections(task, passwords);
+  const meta = await openMetaStore(target, task.name);
+  try {
+    const record = await meta.loadTask();
+    const tables = await meta.chunkProgress();
+    const details = record?.details ?? {};
+    const lag = typeof details.lagSeconds === 'number' ? details.lagSeconds : undefined;
+    return {
+      task: task.name,
+      phase: (record?.phase ?? 'none') as TaskStatus['phase'],
+      state: (record?.state ?? 'not_started') as TaskState,
+      tables,
+      position: typeof details.position === 'string' ? details.position : record?.snapshot ? formatPosition(record.snapshot) : undefined,
+      lagSeconds: lag,
+      lastError: record?.lastError,
+      updatedAt: record?.updatedAt,
+    };
+  } finally {
+    await meta.close();
   }
 }
 
+export { TaskRunner, assertApplied } from './runner';
+export { cutoverTask } from './cutover';

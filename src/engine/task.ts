@@ -96,7 +96,7 @@ export function validateTask(raw: unknown, origin = 'task'): Task {
     if (!isRecord(raw.schemaOverrides)) throw new TaskError(`${origin}: "schemaOverrides" must be an object of object id -> DDL text`);
     for (const [id, ddl] of Object.entries(raw.schemaOverrides)) {
       if (typeof ddl !== 'string') throw new TaskError(`${origin}: schemaOverrides["${id}"] must be DDL text`);
-      if (!/^(type|sequence|table|index|constraint|foreign_key|view|trigger|routine):.+/.test(id)) {
+      if (!/^(schema|type|sequence|table|index|constraint|foreign_key|view|trigger|routine):.+/.test(id)) {
         throw new TaskError(`${origin}: schemaOverrides key "${id}" is not an object id`, 'use the ids `ferry schema` prints, e.g. "table:public.film"');
       }
       schemaOverrides[id] = ddl;

@@ -1,0 +1,203 @@
+// The phase state machine of one task: pre-check, schema, full load, post-load DDL, incremental —
+// resumable from ferry_meta at every step, retrying what a retry can fix.
+import type { Passwords } from './api';
+import type { ConnectionConfig } from './connection';
+import type { Conversion } from './convert/index';
+import { buildReport } from './convert/report';
+import type { ConversionReport } from './convert/types';
+import { CancelledError, FerryError, asFerryError } from './errors';
+import { type PhaseName, TaskEvents } from './events';
+import { runIncremental } from './cdc/replicator';
+import { runFullLoad } from './fullload/copier';
+import { type MetaStore, openMetaStore } from './meta';
+import { formatPosition } from './position';
+import { failingChecks, runPrecheck } from './precheck';
+import { applyPhases, assertTargetFree, convertTaskSchema, type ObjectResult } from './schema';
+import { type Task, taskConnections } from './task';
+
+export interface RunOptions {
+  /** 'full': stop after the full load and the post-load DDL; 'caught-up': stop once incremental lag < 1 s. */
+  until?: 'full' | 'caught-up';
+  signal?: AbortSignal;
+  /** Start despite failed pre-checks (they are listed as warnings). */
+  force?: boolean;
+  /** Skip the pre-check (resuming a task that passed it). */
+  skipPrecheck?: boolean;
+}
+
+/** Markers the runner keeps in ferry_meta.task.details. */
+interface RunnerDetails {
+  schemaApplied?: boolean;
+  fullDone?: boolean;
+  postDataApplied?: boolean;
+}
+
+const MAX_RETRIES = 8;
+
+export class TaskRunner {
+  readonly events: TaskEvents;
+
+  constructor(readonly task: Task, private readonly passwords: Passwords, events?: TaskEvents) {
+    this.events = events ?? new TaskEvents(task.name);
+  }
+
+  /**
+   * Runs the task's phases. Retryable faults (lost connections, a restarting server) are retried with
+   * backoff from the last checkpoint; anything else stops the run with the task marked failed.
+   */
+  async run(opts: RunOptions = {}): Promise<void> {
+    const signal = opts.signal ?? new AbortController().signal;
+    const { source, target } = taskConnections(this.task, this.passwords);
+    let prechecked = opts.skipPrecheck ?? false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.runOnce(source, target, { ...opts, signal, skipPrecheck: prechecked });
+        return;
+      } catch (err) {
+        const e = signal.aborted ? new CancelledError('stopped') : asFerryError(err);
+        if (e instanceof CancelledError || e.code === 'CANCELLED') {
+          await this.saveState(target, { state: 'paused', lastError: null });
+          this.events.log('stopped; the next run resumes from the last checkpoint');
+          return;
+        }
+        if (e.code !== 'PRECHECK_FAILED') prechecked = true;
+        if (!e.retryable || attempt >= MAX_RETRIES) {
+          this.events.emit({ type: 'error', code: e.code, message: e.message, fix: e.fix, retryable: false });
+          await this.saveState(target, { state: 'failed', lastError: e.oneLine() });
+          throw e;
+        }
+        const delay = Math.min(30_000, 500 * 2 ** attempt);
+        this.events.emit({ type: 'error', code: e.code, message: `${e.message} — retry ${attempt + 1}/${MAX_RETRIES} in ${(delay / 1000).toFixed(1)} s`, fix: e.fix, retryable: true });
+        await sleep(delay, signal).catch(() => undefined);
+        if (signal.aborted) {
+          await this.saveState(target, { state: 'paused', lastError: null });
+          return;
+        }
+      }
+    }
+  }
+
+  private async runOnce(source: ConnectionConfig, target: ConnectionConfig, opts: RunOptions & { signal: AbortSignal }): Promise<void> {
+    const { task, events } = this;
+    const signal = opts.signal;
+    const conversion = await convertTaskSchema(task, source, target);
+    for (const w of conversion.warnings) {
+      if (w.level !== 'info') events.emit({ type: 'warning', code: w.code, object: w.object, message: w.message, fix: w.fix });
+    }
+    if (!opts.skipPrecheck) await this.precheck(source, target, conversion, opts);
+    const report = buildReport(conversion, task.schemaOverrides);
+    const meta = await openMetaStore(target, task.name);
+    try {
+      const record = await meta.loadTask();
+      const details = (record?.details ?? {}) as RunnerDetails;
+      await meta.saveTask({ state: 'running', lastError: null });
+
+      if (task.phases.includes('schema') && !details.schemaApplied) {
+        await this.phase(meta, 'schema', async () => {
+          await assertTargetFree(target, report);
+          assertApplied(await applyPhases(target, report, ['pre-data'], { events, signal }));
+          await meta.saveTask({ details: { schemaApplied: true } });
+        });
+      } else if (task.phases.includes('schema')) {
+        events.emit({ type: 'phase', phase: 'schema', status: 'skipped' });
+      }
+
+      let snapshot = record?.snapshot;
+      if ((task.phases.includes('full') && !details.fullDone) || (!snapshot && task.phases.includes('incremental'))) {
+        const copyTables = task.phases.includes('full') ? conversion.tables : [];
+        await this.phase(meta, 'full', async () => {
+          const result = await runFullLoad({
+            task, source, target, tables: copyTables, events, signal,
+            parallelism: task.parallelism, chunkRows: task.options.chunkRows,
+          });
+          snapshot = result.position;
+          events.log(`full load: ${result.rows} rows, ${(result.bytes / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s; snapshot at ${formatPosition(result.position)}`);
+          await meta.saveTask({ details: { fullDone: true } });
+        });
+      }
+
+      if (task.phases.includes('schema') && !details.postDataApplied) {
+        await this.phase(meta, 'indexes', async () => {
+          assertApplied(await applyPhases(target, report, ['post-data', 'finalize'], { events, signal }));
+          await meta.saveTask({ details: { postDataApplied: true } });
+        });
+      }
+
+      if (opts.until === 'full' || !task.phases.includes('incremental')) {
+        await meta.saveTask({ state: 'finished' });
+        return;
+      }
+      if (!snapshot) {
+        const stored = await meta.loadTask();
+        snapshot = stored?.snapshot;
+      }
+      if (!snapshot) throw new FerryError('NO_START_POSITION', 'there is no saved source position to replicate from', { fix: 'run the full phase first (phases: ["full", "incremental"])' });
+      const start = snapshot;
+      await this.phase(meta, 'incremental', async () => {
+        await runIncremental({
+          task, source, target, tables: conversion.tables, start, events, signal,
+          parallelism: task.parallelism, until: opts.until === 'caught-up' ? 'caught-up' : undefined,
+        });
+      });
+      await meta.saveTask({ state: signal.aborted ? 'paused' : 'caught_up' });
+      if (signal.aborted) throw new CancelledError();
+    } finally {
+      await meta.close();
+    }
+  }
+
+  private async precheck(source: ConnectionConfig, target: ConnectionConfig, conversion: Conversion, opts: RunOptions & { signal: AbortSignal }): Promise<void> {
+    this.events.emit({ type: 'phase', phase: 'precheck', status: 'started' });
+    const results = await runPrecheck({ task: this.task, source, target, conversion, signal: opts.signal });
+    const failing = failingChecks(results);
+    if (failing.length > 0 && !opts.force) {
+      this.events.emit({ type: 'phase', phase: 'precheck', status: 'failed' });
+      throw new FerryError('PRECHECK_FAILED',
+        `pre-check failed: ${failing.map((f) => `${f.title}: ${f.message}`).join('; ')}`,
+        { fix: failing[0].fix ? `${failing[0].fix} (run \`ferry check\` for all results; --force starts anyway)` : 'run `ferry check` for the details; --force starts anyway' });
+    }
+    for (const f of failing) {
+      this.events.emit({ type: 'warning', code: 'PRECHECK_IGNORED', object: f.object, message: `ignored by --force: ${f.title}: ${f.message}`, fix: f.fix });
+    }
+    this.events.emit({ type: 'phase', phase: 'precheck', status: 'finished' });
+  }
+
+  private async phase(meta: MetaStore, name: PhaseName, fn: () => Promise<void>): Promise<void> {
+    this.events.emit({ type: 'phase', phase: name, status: 'started' });
+    await meta.saveTask({ phase: name, state: 'running' });
+    try {
+      await fn();
+    } catch (err) {
+      this.events.emit({ type: 'phase', phase: name, status: 'failed' });
+      throw err;
+    }
+    this.events.emit({ type: 'phase', phase: name, status: 'finished' });
+  }
+
+  private async saveState(target: ConnectionConfig, update: { state: string; lastError: string | null }): Promise<void> {
+    try {
+      const meta = await openMetaStore(target, this.task.name);
+      try { await meta.saveTask(update); } finally { await meta.close(); }
+    } catch {
+      // The target may be the thing that is down; the state is saved on the next successful run.
+    }
+  }
+}
+
+/** Throws a FerryError naming the first failed object, when any failed. */
+export function assertApplied(results: ObjectResult[]): void {
+  const failed = results.filter((r) => !r.ok && !r.skipped);
+  if (failed.length > 0) {
+    throw new FerryError('SCHEMA_APPLY_FAILED', `${failed.length} object(s) failed to apply; first: ${failed[0].id}: ${failed[0].error}`,
+      { fix: 'fix the converted DDL with schemaOverrides in the task file (ferry schema lists the ids) or the diff view, then run again' });
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); reject(new CancelledError()); }, { once: true });
+  });
+}
+
+export type { ConversionReport };
