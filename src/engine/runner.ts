@@ -9,10 +9,11 @@ import { CancelledError, FerryError, asFerryError } from './errors';
 import { type PhaseName, TaskEvents } from './events';
 import { runIncremental } from './cdc/replicator';
 import { runFullLoad } from './fullload/copier';
-import { type MetaStore, openMetaStore } from './meta';
+import { META_SCHEMA, type MetaStore, openMetaStore } from './meta';
 import { formatPosition } from './position';
 import { failingChecks, runPrecheck } from './precheck';
 import { applyPhases, assertTargetFree, convertTaskSchema, type ObjectResult } from './schema';
+import { withSession } from './sql-session';
 import { type Task, taskConnections } from './task';
 
 export interface RunOptions {
@@ -50,6 +51,7 @@ export class TaskRunner {
     const { source, target } = taskConnections(this.task, this.passwords);
     let prechecked = opts.skipPrecheck ?? false;
     for (let attempt = 0; ; attempt++) {
+      const began = Date.now();
       try {
         await this.runOnce(source, target, { ...opts, signal, skipPrecheck: prechecked });
         return;
@@ -61,6 +63,8 @@ export class TaskRunner {
           return;
         }
         if (e.code !== 'PRECHECK_FAILED') prechecked = true;
+        // A run that made progress for a minute before failing starts a fresh series of retries.
+        if (Date.now() - began > 60_000) attempt = 0;
         if (!e.retryable || attempt >= MAX_RETRIES) {
           this.events.emit({ type: 'error', code: e.code, message: e.message, fix: e.fix, retryable: false });
           await this.saveState(target, { state: 'failed', lastError: e.oneLine() });
@@ -84,63 +88,74 @@ export class TaskRunner {
     for (const w of conversion.warnings) {
       if (w.level !== 'info') events.emit({ type: 'warning', code: w.code, object: w.object, message: w.message, fix: w.fix });
     }
-    if (!opts.skipPrecheck) await this.precheck(source, target, conversion, opts);
+    // A task that already started passed its pre-check then; its own objects on the target are not conflicts.
+    if (!opts.skipPrecheck && !(await taskStarted(target, task.name))) await this.precheck(source, target, conversion, opts);
     const report = buildReport(conversion, task.schemaOverrides);
     const meta = await openMetaStore(target, task.name);
     try {
       const record = await meta.loadTask();
       const details = (record?.details ?? {}) as RunnerDetails;
       await meta.saveTask({ state: 'running', lastError: null });
-
-      if (task.phases.includes('schema') && !details.schemaApplied) {
-        await this.phase(meta, 'schema', async () => {
-          await assertTargetFree(target, report);
-          assertApplied(await applyPhases(target, report, ['pre-data'], { events, signal }));
-          await meta.saveTask({ details: { schemaApplied: true } });
-        });
-      } else if (task.phases.includes('schema')) {
-        events.emit({ type: 'phase', phase: 'schema', status: 'skipped' });
-      }
-
-      let snapshot = record?.snapshot;
-      if ((task.phases.includes('full') && !details.fullDone) || (!snapshot && task.phases.includes('incremental'))) {
-        const copyTables = task.phases.includes('full') ? conversion.tables : [];
-        await this.phase(meta, 'full', async () => {
-          const result = await runFullLoad({
-            task, source, target, tables: copyTables, events, signal,
-            parallelism: task.parallelism, chunkRows: task.options.chunkRows,
+      // `ferry status` and other processes read the latest lag from ferry_meta, saved every 5 s.
+      let latestLag: { lagSeconds: number; position: string } | undefined;
+      const offLag = events.onType('lag', (e) => { latestLag = { lagSeconds: e.secondsBehind, position: e.position }; });
+      const lagSaver = setInterval(() => {
+        if (latestLag) void meta.saveTask({ details: latestLag }).catch(() => undefined);
+      }, 5000);
+      try {
+        if (task.phases.includes('schema') && !details.schemaApplied) {
+          await this.phase(meta, 'schema', async () => {
+            await assertTargetFree(target, report);
+            assertApplied(await applyPhases(target, report, ['pre-data'], { events, signal }));
+            await meta.saveTask({ details: { schemaApplied: true } });
           });
-          snapshot = result.position;
-          events.log(`full load: ${result.rows} rows, ${(result.bytes / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s; snapshot at ${formatPosition(result.position)}`);
-          await meta.saveTask({ details: { fullDone: true } });
-        });
-      }
+        } else if (task.phases.includes('schema')) {
+          events.emit({ type: 'phase', phase: 'schema', status: 'skipped' });
+        }
 
-      if (task.phases.includes('schema') && !details.postDataApplied) {
-        await this.phase(meta, 'indexes', async () => {
-          assertApplied(await applyPhases(target, report, ['post-data', 'finalize'], { events, signal }));
-          await meta.saveTask({ details: { postDataApplied: true } });
-        });
-      }
+        let snapshot = record?.snapshot;
+        if ((task.phases.includes('full') && !details.fullDone) || (!snapshot && task.phases.includes('incremental'))) {
+          const copyTables = task.phases.includes('full') ? conversion.tables : [];
+          await this.phase(meta, 'full', async () => {
+            const result = await runFullLoad({
+              task, source, target, tables: copyTables, events, signal,
+              parallelism: task.parallelism, chunkRows: task.options.chunkRows,
+            });
+            snapshot = result.position;
+            events.log(`full load: ${result.rows} rows, ${(result.bytes / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s; snapshot at ${formatPosition(result.position)}`);
+            await meta.saveTask({ details: { fullDone: true } });
+          });
+        }
 
-      if (opts.until === 'full' || !task.phases.includes('incremental')) {
-        await meta.saveTask({ state: 'finished' });
-        return;
-      }
-      if (!snapshot) {
-        const stored = await meta.loadTask();
-        snapshot = stored?.snapshot;
-      }
-      if (!snapshot) throw new FerryError('NO_START_POSITION', 'there is no saved source position to replicate from', { fix: 'run the full phase first (phases: ["full", "incremental"])' });
-      const start = snapshot;
-      await this.phase(meta, 'incremental', async () => {
-        await runIncremental({
-          task, source, target, tables: conversion.tables, start, events, signal,
-          parallelism: task.parallelism, until: opts.until === 'caught-up' ? 'caught-up' : undefined,
+        if (task.phases.includes('schema') && !details.postDataApplied) {
+          await this.phase(meta, 'indexes', async () => {
+            assertApplied(await applyPhases(target, report, ['post-data', 'finalize'], { events, signal }));
+            await meta.saveTask({ details: { postDataApplied: true } });
+          });
+        }
+
+        if (opts.until === 'full' || !task.phases.includes('incremental')) {
+          await meta.saveTask({ state: 'finished' });
+          return;
+        }
+        if (!snapshot) {
+          const stored = await meta.loadTask();
+          snapshot = stored?.snapshot;
+        }
+        if (!snapshot) throw new FerryError('NO_START_POSITION', 'there is no saved source position to replicate from', { fix: 'run the full phase first (phases: ["full", "incremental"])' });
+        const start = snapshot;
+        await this.phase(meta, 'incremental', async () => {
+          await runIncremental({
+            task, source, target, tables: conversion.tables, start, events, signal,
+            parallelism: task.parallelism, until: opts.until === 'caught-up' ? 'caught-up' : undefined,
+          });
         });
-      });
-      await meta.saveTask({ state: signal.aborted ? 'paused' : 'caught_up' });
-      if (signal.aborted) throw new CancelledError();
+        await meta.saveTask({ state: signal.aborted ? 'paused' : 'caught_up', details: latestLag ?? {} });
+        if (signal.aborted) throw new CancelledError();
+      } finally {
+        clearInterval(lagSaver);
+        offLag();
+      }
     } finally {
       await meta.close();
     }
@@ -191,6 +206,20 @@ export function assertApplied(results: ObjectResult[]): void {
     throw new FerryError('SCHEMA_APPLY_FAILED', `${failed.length} object(s) failed to apply; first: ${failed[0].id}: ${failed[0].error}`,
       { fix: 'fix the converted DDL with schemaOverrides in the task file (ferry schema lists the ids) or the diff view, then run again' });
   }
+}
+
+/** Whether ferry_meta on the target has a record of this task (read without creating ferry_meta). */
+async function taskStarted(target: ConnectionConfig, name: string): Promise<boolean> {
+  return withSession(target, async (s) => {
+    const sql = s.engine === 'postgres'
+      ? `SELECT 1 AS x FROM pg_catalog.pg_tables WHERE schemaname = '${META_SCHEMA}' AND tablename = 'task'`
+      : `SELECT 1 AS x FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${META_SCHEMA}' AND TABLE_NAME = 'task'`;
+    if ((await s.query(sql)).length === 0) return false;
+    const rows = s.engine === 'postgres'
+      ? await s.query(`SELECT 1 AS x FROM ${META_SCHEMA}.task WHERE name = $1`, [name])
+      : await s.query(`SELECT 1 AS x FROM \`${META_SCHEMA}\`.task WHERE name = ?`, [name]);
+    return rows.length > 0;
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -15,8 +15,6 @@ import { MysqlSession, PostgresSession, type SqlSession, openSession, withSessio
 import { splitStatements } from './sql-split';
 import { type Task, objectFilter } from './task';
 
-export const META_NAMESPACE = 'ferry_meta';
-
 /** Reads the source schema of a task (the objects its filter selects). */
 export async function introspectSource(source: ConnectionConfig, task: Pick<Task, 'objects'>): Promise<Schema> {
   const filter = objectFilter(task.objects);
