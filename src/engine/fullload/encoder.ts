@@ -1,0 +1,85 @@
+// The row encoder between reader and writer: converts each row once, encodes it in the writer's line format,
+// counts rows and bytes, and remembers recent keys so that a row the target rejects can be named by its key.
+import { Transform, type TransformCallback } from 'node:stream';
+import type { SourceValue } from '../convert/types';
+import { FerryError } from '../errors';
+import { describeKey, type KeyTuple } from './planner';
+import type { CopySpec, TargetRow } from './types';
+
+/** Output pieces stay below this size (MySQL wraps each in one protocol packet, limited to 16 MB). */
+const MAX_PIECE = 1 << 20;
+/** Encoded text is gathered up to this size before it is pushed (fewer, larger socket writes). */
+const BATCH = 64 * 1024;
+/** How many recent row keys are kept for naming a rejected row (keys only: small). */
+const KEY_RING = 65_536;
+
+export type LineEncoder = (row: TargetRow) => string;
+
+export interface EncoderOptions {
+  /** Called before taking more input; resolves when the destination can take more (MySQL socket drain). */
+  gate?: () => Promise<void> | undefined;
+}
+
+export class RowEncoder extends Transform {
+  rows = 0;
+  bytes = 0;
+  private batch: string[] = [];
+  private batchLength = 0;
+  private readonly keyIndexes: number[];
+  private readonly ring: (KeyTuple | undefined)[];
+
+  constructor(private readonly spec: CopySpec, private readonly encodeLine: LineEncoder, private readonly options: EncoderOptions = {}) {
+    super({ writableObjectMode: true, writableHighWaterMark: 1000, readableHighWaterMark: 4 * BATCH });
+    this.keyIndexes = spec.mapping.key.map((k) => spec.columns.findIndex((c) => c.source.name === k));
+    this.ring = this.keyIndexes.length && this.keyIndexes.every((i) => i >= 0) ? new Array(KEY_RING) : [];
+  }
+
+  /** The key of the n-th row (1-based) of this stream, when still remembered. */
+  keyOfRow(n: number): string | undefined {
+    if (this.ring.length === 0 || n < 1 || n > this.rows || this.rows - n >= KEY_RING) return undefined;
+    const key = this.ring[(n - 1) % KEY_RING];
+    return key ? describeKey(this.spec.mapping.key, key) : undefined;
+  }
+
+  private flushBatch(): void {
+    if (this.batchLength === 0) return;
+    const buf = Buffer.from(this.batch.join(''), 'utf8');
+    this.batch = [];
+    this.batchLength = 0;
+    this.bytes += buf.length;
+    for (let off = 0; off < buf.length; off += MAX_PIECE) this.push(buf.subarray(off, Math.min(buf.length, off + MAX_PIECE)));
+  }
+
+  override _transform(row: SourceValue[], _enc: BufferEncoding, cb: TransformCallback): void {
+    let line: string;
+    try {
+      const target = this.spec.convertRow(row);
+      line = this.encodeLine(target);
+    } catch (err) {
+      cb(err instanceof Error ? err : new FerryError('ENCODE_FAILED', String(err)));
+      return;
+    }
+    if (this.ring.length) this.ring[this.rows % KEY_RING] = this.keyIndexes.map((i) => row[i] as string | Buffer);
+    this.rows++;
+    this.batch.push(line);
+    this.batchLength += line.length;
+    if (this.batchLength >= BATCH) this.flushBatch();
+    const wait = this.options.gate?.();
+    if (wait) wait.then(() => cb(), cb);
+    else cb();
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.flushBatch();
+    cb();
+  }
+}
+
+/** A rejected row: the target's message and the row's line in the chunk (1-based). */
+export class TargetRowError extends FerryError {
+  constructor(message: string, readonly line: number | undefined, options: { fix?: string; cause?: unknown } = {}) {
+    super('TARGET_REJECTED_ROW', message, options);
+    this.name = 'TargetRowError';
+  }
+}
+

@@ -1,0 +1,143 @@
+// Full-load writer for MySQL/MariaDB: LOAD DATA LOCAL INFILE from a stream, and the chunk checkpoint, in one transaction.
+import { type Readable, pipeline } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { Connection as CoreConnection } from 'mysql2';
+import type { Connection, ResultSetHeader } from 'mysql2/promise';
+import type { ConnectionConfig } from '../connection';
+import type { Column, ColumnType, QualifiedName } from '../model';
+import { CancelledError, FerryError, asFerryError } from '../errors';
+import { MYSQL_SESSION_SQL } from '../sessions';
+import { RowEncoder, TargetRowError } from '../fullload/encoder';
+import type { ChunkCheckpoint, CopySpec, TargetRow, TargetSession, WriteResult } from '../fullload/types';
+import { connectMysql, quoteMysqlIdent } from './connect';
+import { markChunkDoneMysql } from './meta';
+
+function baseType(t: ColumnType): ColumnType {
+  return t.kind === 'domain' ? baseType(t.base) : t;
+}
+
+/** Target columns loaded from hex through UNHEX(): binary strings, BLOBs, BIT and spatial values. */
+export function isHexLoadedColumn(c: Column): boolean {
+  const k = baseType(c.type).kind;
+  return k === 'binary' || k === 'bit' || k === 'spatial';
+}
+
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\0': '\\0' };
+
+/**
+ * One value for LOAD DATA … FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n':
+ * NULL is \N; backslash, tab, newline, carriage return and NUL are escaped; `hex` columns carry hex digits.
+ */
+export function encodeLoadDataValue(v: string | Buffer | null, hex: boolean): string {
+  if (v === null) return '\\N';
+  if (Buffer.isBuffer(v)) {
+    if (hex) return v.toString('hex');
+    throw new FerryError('BINARY_IN_TEXT_COLUMN', 'a binary value reached a non-binary target column', { fix: 'the column mapping needs a converter for this type' });
+  }
+  if (hex) return Buffer.from(v, 'utf8').toString('hex');
+  return v.replace(/[\\\n\r\t\0]/g, (c) => ESCAPES[c]);
+}
+
+export function encodeLoadDataRow(row: TargetRow, hex: boolean[]): string {
+  let line = '';
+  for (let i = 0; i < row.length; i++) line += (i ? '\t' : '') + encodeLoadDataValue(row[i], hex[i]);
+  return line + '\n';
+}
+
+/** The LOAD DATA statement: hex columns go through user variables and UNHEX(). Terminators as hex literals, so NO_BACKSLASH_ESCAPES cannot change them. */
+export function loadDataSql(table: QualifiedName, columns: Column[]): string {
+  const list: string[] = [];
+  const sets: string[] = [];
+  columns.forEach((c, i) => {
+    if (isHexLoadedColumn(c)) {
+      list.push(`@h${i}`);
+      sets.push(`${quoteMysqlIdent(c.name)} = UNHEX(@h${i})`);
+    } else {
+      list.push(quoteMysqlIdent(c.name));
+    }
+  });
+  return `LOAD DATA LOCAL INFILE 'ferry-chunk' INTO TABLE ${quoteMysqlIdent(table.schema)}.${quoteMysqlIdent(table.name)} CHARACTER SET utf8mb4`
+    + " FIELDS TERMINATED BY X'09' ENCLOSED BY '' ESCAPED BY X'5C' LINES TERMINATED BY X'0A' STARTING BY ''"
+    + ` (${list.join(', ')})${sets.length ? ` SET ${sets.join(', ')}` : ''}`;
+}
+
+function loadError(err: unknown, spec: CopySpec, encoder: RowEncoder): FerryError {
+  if (err instanceof FerryError) return err;
+  const e = err as { message?: string; errno?: number; sqlState?: string };
+  const lineMatch = /at (?:row|line) (\d+)/i.exec(e.message ?? '');
+  if (lineMatch || (e.sqlState && /^(22|23|HY)/.test(e.sqlState) && e.errno !== undefined && e.errno < 2000)) {
+    const line = lineMatch ? Number(lineMatch[1]) : undefined;
+    const key = line !== undefined ? encoder.keyOfRow(line) : undefined;
+    return new TargetRowError(`table ${spec.tableId}${key ? `, key (${key})` : line !== undefined ? `, row ${line} of the chunk` : ''}: the target rejected the value: ${e.message}`,
+      line, { fix: 'fix the value on the source, or change the target column type (schema overrides)', cause: err });
+  }
+  return asFerryError(err, `writing ${spec.tableId} to the target`);
+}
+
+export class MysqlTargetSession implements TargetSession {
+  constructor(readonly conn: Connection) {}
+
+  private get socket(): Socket {
+    // mysql2 forwards LOAD DATA LOCAL data without watching the socket's buffer: the encoder waits on it instead.
+    return (this.conn as unknown as { connection: CoreConnection & { stream: Socket } }).connection.stream;
+  }
+
+  async countRows(table: QualifiedName): Promise<number> {
+    const ref = `${quoteMysqlIdent(table.schema)}.${quoteMysqlIdent(table.name)}`;
+    const [any] = await this.conn.query(`SELECT 1 FROM ${ref} LIMIT 1`);
+    if ((any as unknown[]).length === 0) return 0;
+    const [r] = await this.conn.query(`SELECT COUNT(*) AS n FROM ${ref}`);
+    return Number((r as { n: string }[])[0].n);
+  }
+
+  async writeChunk(spec: CopySpec, rows: Readable, checkpoint: ChunkCheckpoint | null, signal?: AbortSignal): Promise<WriteResult> {
+    const hex = spec.columns.map((c) => isHexLoadedColumn(c.target));
+    const socket = this.socket;
+    const gate = () => (socket.writableNeedDrain ? new Promise<void>((r) => socket.once('drain', () => r())) : undefined);
+    const encoder = new RowEncoder(spec, (row) => encodeLoadDataRow(row, hex), { gate });
+    let streamError: Error | undefined;
+    pipeline(rows, encoder, (err) => { if (err) streamError = err; });
+    const onAbort = () => encoder.destroy(new CancelledError('full load cancelled'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    await this.conn.query('START TRANSACTION');
+    try {
+      const [res] = await this.conn.query({ sql: loadDataSql(spec.mapping.target, spec.columns.map((c) => c.target)), infileStreamFactory: () => encoder });
+      if (streamError) throw streamError;
+      const header = res as ResultSetHeader;
+      // LOCAL turns data errors into warnings and skips duplicate keys: anything but a clean, complete load is an error.
+      if (header.warningStatus > 0 || header.affectedRows !== encoder.rows) {
+        const [warnings] = await this.conn.query('SHOW WARNINGS LIMIT 3');
+        const first = (warnings as { Message: string }[])[0]?.Message;
+        throw loadError(new Error(first ?? `${encoder.rows} rows sent, ${header.affectedRows} loaded (duplicate keys?)`), spec, encoder);
+      }
+      const result = { rows: encoder.rows, bytes: encoder.bytes };
+      if (checkpoint) await markChunkDoneMysql(this.conn, checkpoint.task, checkpoint.table, checkpoint.chunkId, result.rows, result.bytes);
+      await this.conn.query('COMMIT');
+      return result;
+    } catch (err) {
+      await this.conn.query('ROLLBACK').catch(() => undefined);
+      encoder.destroy();
+      throw loadError(streamError ?? err, spec, encoder);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.conn.end().catch(() => this.conn.destroy());
+  }
+}
+
+export async function openMysqlTarget(target: ConnectionConfig): Promise<MysqlTargetSession> {
+  const conn = await connectMysql(target);
+  try {
+    for (const sql of MYSQL_SESSION_SQL) await conn.query(sql);
+    // Foreign keys are created after the load; if some exist already, chunks of different tables arrive in any order.
+    await conn.query('SET SESSION foreign_key_checks = 0');
+    await conn.query('SET SESSION net_read_timeout = 3600');
+  } catch (err) {
+    await conn.end().catch(() => conn.destroy());
+    throw asFerryError(err, 'preparing a target connection');
+  }
+  return new MysqlTargetSession(conn);
+}

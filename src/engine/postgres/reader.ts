@@ -1,0 +1,157 @@
+// Full-load reader for PostgreSQL: COPY (SELECT …) TO STDOUT, parsed into SourceValue[] rows (exact text output).
+import { Transform, type TransformCallback, type Readable, pipeline } from 'node:stream';
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { Column, ColumnType, Table } from '../model';
+import type { Chunk, KeyTuple } from '../fullload/planner';
+import type { CopySpec, SourceSession } from '../fullload/types';
+import type { SourceValue } from '../convert/types';
+import { asFerryError } from '../errors';
+import { quotePgIdent, quotePgLiteral } from './connect';
+
+const EXACT_COUNT_BELOW = 5_000_000;
+
+function baseType(t: ColumnType): ColumnType {
+  return t.kind === 'domain' ? baseType(t.base) : t;
+}
+
+/** bytea (and domains over it) arrive as Buffer; everything else as PostgreSQL's text output. */
+export function isPgByteaColumn(c: Column): boolean {
+  return baseType(c.type).kind === 'binary';
+}
+
+export function pgLiteral(v: string | Buffer): string {
+  return Buffer.isBuffer(v) ? `'\\x${v.toString('hex')}'::bytea` : quotePgLiteral(v);
+}
+
+export function pgTableRef(t: { schema: string; name: string }): string {
+  return `${quotePgIdent(t.schema)}.${quotePgIdent(t.name)}`;
+}
+
+/** `(k1, …) > (…)` and `(k1, …) <= (…)`: row comparisons use the btree index and each column's collation, like ORDER BY. */
+export function pgChunkWhere(key: string[], chunk: Pick<Chunk, 'lower' | 'upper'>): string {
+  const cols = `(${key.map(quotePgIdent).join(', ')})`;
+  const tuple = (t: KeyTuple) => `(${t.map(pgLiteral).join(', ')})`;
+  const parts: string[] = [];
+  if (chunk.lower) parts.push(`${key.length === 1 ? quotePgIdent(key[0]) : cols} > ${key.length === 1 ? pgLiteral(chunk.lower[0]) : tuple(chunk.lower)}`);
+  if (chunk.upper) parts.push(`${key.length === 1 ? quotePgIdent(key[0]) : cols} <= ${key.length === 1 ? pgLiteral(chunk.upper[0]) : tuple(chunk.upper)}`);
+  return parts.length ? ` WHERE ${parts.join(' AND ')}` : '';
+}
+
+const UNESCAPE: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+
+/** Decodes one field of PostgreSQL's COPY text format (`\N` is handled by the caller). */
+export function unescapeCopyText(s: string): string {
+  if (!s.includes('\\')) return s;
+  return s.replace(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)/g, (_m, e: string) => {
+    if (e.length > 1 && e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
+    if (/^[0-7]+$/.test(e)) return String.fromCharCode(parseInt(e, 8));
+    return UNESCAPE[e] ?? e;
+  });
+}
+
+/** Parses COPY text lines into rows; `bytea[i]` marks columns whose `\x…` text becomes a Buffer. */
+export class CopyTextParser extends Transform {
+  private pending: Buffer[] = [];
+
+  constructor(private readonly bytea: boolean[]) {
+    super({ readableObjectMode: true, readableHighWaterMark: 2000 });
+  }
+
+  private parseLine(line: Buffer): SourceValue[] {
+    const fields = line.toString('utf8').split('\t');
+    const row: SourceValue[] = new Array(fields.length);
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
+      if (f === '\\N') { row[i] = null; continue; }
+      const text = unescapeCopyText(f);
+      row[i] = this.bytea[i] ? Buffer.from(text.slice(2), 'hex') : text;
+    }
+    return row;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      let start = 0;
+      let nl = chunk.indexOf(10, start);
+      while (nl !== -1) {
+        let line = chunk.subarray(start, nl);
+        if (this.pending.length) { this.pending.push(line); line = Buffer.concat(this.pending); this.pending = []; }
+        this.push(this.parseLine(line));
+        start = nl + 1;
+        nl = chunk.indexOf(10, start);
+      }
+      if (start < chunk.length) this.pending.push(chunk.subarray(start));
+      cb();
+    } catch (err) {
+      cb(err as Error);
+    }
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.pending.length) cb(new Error('COPY output ended in the middle of a row'));
+    else cb();
+  }
+}
+
+/** One snapshot connection of a PostgreSQL source (inside BEGIN … SET TRANSACTION SNAPSHOT). */
+export class PostgresSourceSession implements SourceSession {
+  constructor(readonly client: pg.Client) {}
+
+  private async rows(sql: string): Promise<SourceValue[][]> {
+    try {
+      const r = await this.client.query({ text: sql, rowMode: 'array' });
+      return r.rows as SourceValue[][];
+    } catch (err) {
+      throw asFerryError(err, 'reading the source');
+    }
+  }
+
+  async countRows(table: Table): Promise<number> {
+    // Partitioned parents have no rows of their own: sum their partitions' estimates.
+    const est = await this.rows(`SELECT COALESCE(sum(GREATEST(c.reltuples, 0)), 0)::bigint, bool_or(c.reltuples < 0)
+      FROM pg_class c WHERE c.oid = ${quotePgLiteral(pgTableRef(table))}::regclass
+         OR c.oid IN (SELECT relid FROM pg_partition_tree(${quotePgLiteral(pgTableRef(table))}::regclass) WHERE isleaf)`);
+    const estimate = Number(est[0]?.[0] ?? 0);
+    const unknown = est[0]?.[1] === 'true' || est[0]?.[1] === 't';
+    if (!unknown && estimate >= EXACT_COUNT_BELOW) return estimate;
+    const r = await this.rows(`SELECT count(*) FROM ${pgTableRef(table)}`);
+    return Number(r[0][0]);
+  }
+
+  async integerKeyRange(table: Table, column: string): Promise<{ min: string; max: string } | null> {
+    const q = quotePgIdent(column);
+    const r = await this.rows(`SELECT min(${q})::text, max(${q})::text FROM ${pgTableRef(table)}`);
+    const [min, max] = r[0];
+    return min === null || max === null ? null : { min: String(min), max: String(max) };
+  }
+
+  async keyAfter(table: Table, key: string[], after: KeyTuple | null, step: number): Promise<KeyTuple | null> {
+    const where = after ? pgChunkWhere(key, { lower: after, upper: null }) : '';
+    const cols = key.map(quotePgIdent).join(', ');
+    const r = await this.rows(`SELECT ${cols} FROM ${pgTableRef(table)}${where} ORDER BY ${cols} LIMIT 1 OFFSET ${step - 1}`);
+    return r.length ? (r[0] as KeyTuple) : null;
+  }
+
+  chunkSql(spec: CopySpec, chunk: Pick<Chunk, 'lower' | 'upper'>): string {
+    const t = spec.mapping.source;
+    const cols = spec.columns.map((m) => quotePgIdent(m.source.name)).join(', ');
+    const where = spec.mapping.key.length ? pgChunkWhere(spec.mapping.key, chunk) : '';
+    return `SELECT ${cols} FROM ${pgTableRef(t)}${where}`;
+  }
+
+  /** The chunk as raw COPY text (PostgreSQL -> PostgreSQL without conversions pipes it straight into COPY FROM). */
+  readChunkRaw(spec: CopySpec, chunk: Chunk): Readable {
+    return this.client.query(copyTo(`COPY (${this.chunkSql(spec, chunk)}) TO STDOUT`));
+  }
+
+  readChunk(spec: CopySpec, chunk: Chunk): Readable {
+    const parser = new CopyTextParser(spec.columns.map((m) => isPgByteaColumn(m.source)));
+    return pipeline(this.readChunkRaw(spec, chunk), parser, () => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.client.query('ROLLBACK').catch(() => undefined);
+    await this.client.end().catch(() => undefined);
+  }
+}
