@@ -412,9 +412,10 @@ export class FerryCommands {
       const p = this.d.store.get(arg) ?? this.d.store.list().find((c) => c.name === arg);
       if (p) return p;
     }
-    if (typeof arg === 'object' && arg !== null && 'profile' in arg) {
-      const p = (arg as { profile: ConnectionProfile }).profile;
-      return this.d.store.get(p.id) ?? p;
+    if (typeof arg === 'object' && arg !== null) {
+      // A tree node carries the profile; callers inside the extension pass the profile itself.
+      const p = 'profile' in arg ? (arg as { profile: ConnectionProfile }).profile : arg as Partial<ConnectionProfile>;
+      if (typeof p.id === 'string' && typeof p.host === 'string') return this.d.store.get(p.id) ?? p as ConnectionProfile;
     }
     const list = this.d.store.list();
     if (list.length === 0) {
