@@ -151,3 +151,15 @@ export async function reopenMysqlSnapshot(source: ConnectionConfig, parallelism:
   const snap = await openMysqlSnapshot(source, parallelism, events, signal);
   return { ...snap, position: saved };
 }
+
+/** One reading session without a shared position (copyTableOnce, tests): its own consistent view. */
+export async function openMysqlReadSession(source: ConnectionConfig): Promise<MysqlSourceSession> {
+  const conn = await openSession(source);
+  try {
+    await startSnapshot(conn);
+  } catch (err) {
+    await conn.end().catch(() => conn.destroy());
+    throw asFerryError(err, 'opening a read transaction on the source');
+  }
+  return new MysqlSourceSession(conn);
+}

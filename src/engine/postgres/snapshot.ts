@@ -177,3 +177,17 @@ export async function reopenPostgresSnapshot(source: ConnectionConfig, paralleli
     await admin.end().catch(() => undefined);
   }
 }
+
+/** One reading session without a shared position (copyTableOnce, tests): its own REPEATABLE READ view. */
+export async function openPostgresReadSession(source: ConnectionConfig): Promise<PostgresSourceSession> {
+  const client = await connectPostgres(source);
+  try {
+    for (const sql of PG_SESSION_SQL) await client.query(sql);
+    await client.query('SET synchronize_seqscans = off');
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw asFerryError(err, 'opening a read transaction on the source');
+  }
+  return new PostgresSourceSession(client);
+}

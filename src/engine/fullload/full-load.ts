@@ -1,0 +1,81 @@
+// runFullLoad: snapshot (or resume), plan, save position + plan in ferry_meta, copy chunks in parallel with checkpoints.
+import { describeConnection } from '../connection';
+import { FerryError, asFerryError } from '../errors';
+import { type ChunkRecord, type MetaStore, openMetaStore } from '../meta';
+import { formatPosition } from '../position';
+import { buildCopySpec } from './copy-spec';
+import { checkResumable, fromRecord, planTables, refuseNonEmptyTargets, toRecords } from './checkpoint';
+import { copyChunks, interleave, type WorkItem } from './copier';
+import { openSnapshot, openTargets, reopenSnapshot } from './endpoints';
+import { ProgressTracker } from './progress';
+import type { FullLoadContext, FullLoadResult, SourceSnapshot, TargetSession } from './types';
+
+/**
+ * Copies every row of ctx.tables as of one consistent snapshot. Resumable: chunks commit with their
+ * checkpoint, and a re-run copies only the chunks not marked done (see reopenSnapshot for why a new view is
+ * safe for those). The target tables must exist; indexes/FKs come after (schema phase 'post-data').
+ */
+export async function runFullLoad(ctx: FullLoadContext): Promise<FullLoadResult> {
+  const started = Date.now();
+  const { task, events, signal } = ctx;
+  const parallelism = Math.max(1, ctx.parallelism);
+  const specs = ctx.tables.map(buildCopySpec);
+  const describeTarget = (q: { schema: string; name: string }) => `${q.schema}.${q.name}`;
+  let meta: MetaStore | undefined;
+  let snapshot: SourceSnapshot | undefined;
+  let targets: TargetSession[] = [];
+  const progress = new ProgressTracker(events);
+  try {
+    meta = await openMetaStore(ctx.target, task.name);
+    const record = await meta.loadTask();
+    let saved: ChunkRecord[] = record?.snapshot ? await meta.loadChunks() : [];
+    const resume = record?.snapshot !== undefined && saved.length > 0;
+    if (resume) checkResumable(specs, saved);
+    else saved = [];
+
+    targets = await openTargets(ctx.target, parallelism);
+    await refuseNonEmptyTargets(specs, saved, targets[0], describeTarget);
+    signal.throwIfAborted();
+
+    const request = { source: ctx.source, tables: ctx.tables.map((m) => m.source), parallelism, task: task.name,
+      forIncremental: task.phases.includes('incremental'), events, signal };
+    if (resume && record?.snapshot) {
+      snapshot = await reopenSnapshot(request, record.snapshot);
+      events.log(`resuming the full load from ${describeConnection(ctx.source)}; changes since ${formatPosition(snapshot.position)} are replayed by the incremental phase`);
+    } else {
+      snapshot = await openSnapshot(request);
+      const plans = await planTables(specs, snapshot.sessions, ctx.chunkRows, signal);
+      saved = toRecords(plans);
+      // Position and plan together, before any row is copied: the incremental phase starts exactly here.
+      await meta.saveSnapshotAndPlan(snapshot.position, saved);
+      events.emit({ type: 'checkpoint', phase: 'full', position: formatPosition(snapshot.position), detail: `snapshot taken, ${saved.length} chunks planned` });
+    }
+    await meta.saveTask({ phase: 'full', state: 'running', lastError: null });
+
+    const perTable: WorkItem[][] = specs.map((spec) => {
+      const chunks = saved.filter((c) => c.table === spec.tableId);
+      const done = chunks.filter((c) => c.done);
+      progress.addTable(spec.tableId, chunks.reduce((s, c) => s + (c.done ? c.rows : c.estimatedRows), 0),
+        done.reduce((s, c) => s + c.rows, 0), done.reduce((s, c) => s + c.bytes, 0));
+      return chunks.filter((c) => !c.done).map((c) => ({ spec, chunk: fromRecord(c), of: chunks.length }));
+    });
+    progress.start();
+    await copyChunks({ task: task.name, items: interleave(perTable), sources: snapshot.sessions, targets, meta, events, progress, signal });
+    progress.stop();
+
+    const totals = progress.totals();
+    const seconds = (Date.now() - started) / 1000;
+    await meta.saveTask({ details: { fullLoad: { finishedAt: new Date().toISOString(), rows: totals.rows, bytes: totals.bytes, seconds } } });
+    return { position: snapshot.position, rows: totals.rows, bytes: totals.bytes, seconds };
+  } catch (err) {
+    progress.stop();
+    const e = err instanceof FerryError ? err : asFerryError(err, 'full load');
+    if (meta && e.code !== 'CANCELLED') await meta.saveTask({ state: 'failed', lastError: e.message }).catch(() => undefined);
+    if (meta && e.code === 'CANCELLED') await meta.saveTask({ state: 'paused' }).catch(() => undefined);
+    throw e;
+  } finally {
+    await snapshot?.close().catch(() => undefined);
+    await Promise.all(targets.map((t) => t.close().catch(() => undefined)));
+    await meta?.close();
+  }
+}
