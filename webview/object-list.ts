@@ -5,6 +5,7 @@ import { objectStatus } from './review-state';
 
 /** Kinds in the order a DBA reads a schema, with their group titles. */
 export const KIND_GROUPS: readonly { kind: ObjectKind; label: string }[] = [
+  { kind: 'schema', label: 'Schemas' },
   { kind: 'table', label: 'Tables' },
   { kind: 'view', label: 'Views' },
   { kind: 'index', label: 'Indexes' },

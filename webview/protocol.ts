@@ -15,6 +15,8 @@ export interface ApplyObjectResult {
   id: string;
   ok: boolean;
   error?: string;
+  /** Not attempted because an object it depends on failed. */
+  skipped?: boolean;
 }
 
 export type BusyAction = 'convert' | 'validate' | 'save' | 'apply';
@@ -59,12 +61,12 @@ export type Parsed<T> = { ok: true; message: T } | { ok: false; reason: string }
 /** DDL text longer than this is refused: no hand edit of one object is that large, a runaway message is. */
 export const MAX_DDL_CHARS = 4_000_000;
 
-const OBJECT_KINDS: readonly ObjectKind[] = ['type', 'sequence', 'table', 'index', 'constraint', 'foreign_key', 'view', 'trigger', 'routine'];
+const OBJECT_KINDS: readonly ObjectKind[] = ['schema', 'type', 'sequence', 'table', 'index', 'constraint', 'foreign_key', 'view', 'trigger', 'routine'];
 const PHASES: readonly DdlPhase[] = ['pre-data', 'post-data', 'finalize'];
 const ENGINES: readonly EngineKind[] = ['mysql', 'postgres'];
 const WARNING_LEVELS: readonly WarningLevel[] = ['info', 'warn', 'manual'];
 const BUSY_ACTIONS: readonly BusyAction[] = ['convert', 'validate', 'save', 'apply'];
-const OBJECT_ID = /^(type|sequence|table|index|constraint|foreign_key|view|trigger|routine):.+$/s;
+const OBJECT_ID = /^(schema|type|sequence|table|index|constraint|foreign_key|view|trigger|routine):.+$/s;
 
 /** A field check: returns a reason when the value does not fit, else undefined. */
 type Check = (value: unknown, path: string) => string | undefined;
@@ -167,7 +169,7 @@ const HOST_FIELDS: { [K in HostMessageType]: Record<string, Check> } = {
   validationResult: { objectId: objectIdCheck, ddl: ddlText, ok: bool, error: optional(str) },
   saved: { savedOverrides: overridesCheck, rejected: arrayOf(shape({ id: str, reason: str })) },
   saveFailed: { error: str },
-  applyResult: { results: arrayOf(shape({ id: str, ok: bool, error: optional(str) })) },
+  applyResult: { results: arrayOf(shape({ id: str, ok: bool, error: optional(str), skipped: optional(bool) })) },
   applyFailed: { error: str },
   taskFileChanged: {},
 };
