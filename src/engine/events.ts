@@ -32,7 +32,8 @@ export class TaskEvents {
   emit(event: EventInput): void {
     const full = { ...event, task: this.task, at: new Date().toISOString() } as FerryEvent;
     this.emitter.emit('event', full);
-    this.emitter.emit(full.type, full);
+    // Typed channels are prefixed: a bare 'error' event without a listener would make EventEmitter throw.
+    this.emitter.emit(`type:${full.type}`, full);
   }
 
   on(listener: (event: FerryEvent) => void): () => void {
@@ -42,8 +43,8 @@ export class TaskEvents {
 
   onType<T extends FerryEventType>(type: T, listener: (event: EventOf<T>) => void): () => void {
     const l = listener as (e: FerryEvent) => void;
-    this.emitter.on(type, l);
-    return () => this.emitter.off(type, l);
+    this.emitter.on(`type:${type}`, l);
+    return () => this.emitter.off(`type:${type}`, l);
   }
 
   log(message: string, level: 'trace' | 'debug' | 'info' = 'info'): void {

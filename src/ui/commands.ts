@@ -16,7 +16,7 @@ import type { TaskIndex } from './task-files';
 import { formatEvent } from './task-log';
 import type { TaskLog } from './task-log';
 import type { TaskBoard, UiTaskState } from './task-monitor';
-import { type RunOutcome, type TaskRuns, guardErrorEvents } from './task-runs';
+import type { RunOutcome, TaskRuns } from './task-runs';
 
 /** What the handlers need that only the extension host has. */
 export interface CommandHooks {
@@ -345,7 +345,6 @@ export class FerryCommands {
 
   private sideEvents(ref: TaskRef, progress: (m: string) => void): TaskEvents {
     const events = new TaskEvents(ref.task.name);
-    guardErrorEvents(events);
     events.on((ev) => {
       if (ev.type === 'progress') { progress(`${ev.table ?? ''} ${ev.rows.toLocaleString('en-US')}${ev.totalRows !== undefined ? ` / ${ev.totalRows.toLocaleString('en-US')}` : ''} rows`.trim()); return; }
       const f = formatEvent(ev);

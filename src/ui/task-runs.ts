@@ -68,8 +68,7 @@ export class TaskRuns {
     this.board.setState(file, task.name, 'running');
     this.log.reset(task.name);
     const off = runner.events.on((event) => this.log.event(event, this.board.apply(file, event)));
-    const offError = guardErrorEvents(runner.events);
-    const unsubscribe = () => { off(); offError(); };
+    const unsubscribe = () => { off(); };
     const run: ActiveRun = { task, controller, unsubscribe, done: undefined as unknown as Promise<RunOutcome> };
     run.done = this.drive(file, run, runner.run({ ...opts, signal: controller.signal }));
     this.active.set(file, run);
@@ -166,14 +165,6 @@ export class TaskRuns {
   private async remember(file: string, name: string, state: RememberedRun['state']): Promise<void> {
     await this.workspaceState.update(RUNNING_KEY, [...this.remembered().filter((r) => r.file !== file), { file, name, state }]);
   }
-}
-
-/**
- * TaskEvents re-emits each event under its type on a node EventEmitter, where an 'error' event without a
- * listener throws (ERR_UNHANDLED_ERROR) inside the engine; a listener of that type keeps it an ordinary event.
- */
-export function guardErrorEvents(events: { onType(type: 'error', listener: () => void): () => void }): () => void {
-  return events.onType('error', () => undefined);
 }
 
 function outcomeOf(reason: StopReason): 'paused' | 'stopped' | 'shutdown' {
