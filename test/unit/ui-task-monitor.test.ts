@@ -7,7 +7,6 @@ import { TaskEvents, type FerryEvent } from '../../src/engine/events';
 import { readSettings, taskOptionsFrom } from '../../src/ui/settings';
 import { statusSummary } from '../../src/ui/status-bar';
 import { TaskLog, formatEvent } from '../../src/ui/task-log';
-import { guardErrorEvents } from '../../src/ui/task-runs';
 import { TaskBoard, applyEvent, describeTable, describeView, emptyView, percentOf, viewFromStatus } from '../../src/ui/task-monitor';
 import { MemoryLog } from './ui-fakes';
 
@@ -15,7 +14,6 @@ function events(task: string): { bus: TaskEvents; seen: FerryEvent[] } {
   const bus = new TaskEvents(task);
   const seen: FerryEvent[] = [];
   bus.on((e) => seen.push(e));
-  guardErrorEvents(bus);
   return { bus, seen };
 }
 
