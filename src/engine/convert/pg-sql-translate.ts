@@ -204,7 +204,7 @@ class Translator {
         if (fn === 'date_part') { out.push(this.datePart(next.items)); i++; continue; }
         if (fn === 'length' || fn === 'char_length' || fn === 'character_length') { out.push({ t: 'ident', v: 'CHAR_LENGTH', quoted: false }, next); i++; continue; }
         if (fn === 'now' && next.items.length === 0) { out.push({ t: 'raw', v: 'current_timestamp(6)' }); i++; continue; }
-        if (/^(array_agg|array_to_string|unnest|generate_series|to_char|to_date|regexp_replace|age|justify_\w+|nextval|currval|setval|row_to_json|json_agg|jsonb_\w+|json_build_\w+)$/.test(fn)) {
+        if (/range$/.test(fn) || /^(array_agg|array_to_string|unnest|generate_series|to_char|to_date|regexp_replace|age|justify_\w+|nextval|currval|setval|row_to_json|json_agg|jsonb_\w+|json_build_\w+)$/.test(fn)) {
           throw new Untranslatable(`the PostgreSQL function ${fn}()`);
         }
       }

@@ -216,6 +216,7 @@ export const postgresToMysql: RuleSet = (source: Schema, ctx: ConversionContext)
     const pk = new Set(t.primaryKey);
     const checks: CheckConstraint[] = [];
     let autoIncrementTaken = false;
+    let autoIncrementIndex: string | undefined;
 
     const columns: ColumnMapping[] = t.columns.map((c): ColumnMapping => {
       const objectIdCol = `${tableId}.${c.name}`;
@@ -236,8 +237,13 @@ export const postgresToMysql: RuleSet = (source: Schema, ctx: ConversionContext)
       }
       // Identity / serial -> AUTO_INCREMENT (one per table, integer, leading a key).
       if (c.identity) {
-        const leadsKey = t.primaryKey[0] === c.name || t.indexes.some((i) => !i.where && i.parts[0]?.column === c.name);
-        if (mapped.type.kind === 'int' && !autoIncrementTaken && leadsKey) {
+        const leadsKey = t.primaryKey[0] === c.name || t.indexes.some((i) => !i.where && !i.parts.some((p) => p.column === undefined) && i.parts[0]?.column === c.name);
+        if (mapped.type.kind === 'int' && !autoIncrementTaken) {
+          // InnoDB wants an AUTO_INCREMENT column to lead an index (a composite PK such as Pagila's partitioned payment does not).
+          if (!leadsKey) {
+            autoIncrementIndex = c.name;
+            warn(objectIdCol, w('AUTO_INCREMENT_INDEX_ADDED', 'info', `an index on ${c.name} is added: MySQL needs the AUTO_INCREMENT column to lead an index`));
+          }
           autoIncrementTaken = true;
           target.identity = { kind: 'auto_increment', next: c.identity.next };
           if (c.identity.sequence) sequencesBecomingAutoIncrement.add(qualifiedKey(c.identity.sequence));
@@ -246,8 +252,10 @@ export const postgresToMysql: RuleSet = (source: Schema, ctx: ConversionContext)
           }
           if (c.identity.kind === 'always') warn(objectIdCol, w('IDENTITY_ALWAYS', 'info', 'GENERATED ALWAYS becomes AUTO_INCREMENT, which also accepts explicit values'));
         } else {
-          warn(objectIdCol, w('IDENTITY_DROPPED', 'warn', `${c.identity.kind} column cannot be AUTO_INCREMENT here (${autoIncrementTaken ? 'MySQL allows one per table' : !leadsKey ? 'it leads no key' : 'not an integer'}); values are copied, new ones must come from the application`));
+          warn(objectIdCol, w('IDENTITY_DROPPED', 'warn', `${c.identity.kind} column cannot be AUTO_INCREMENT here (${autoIncrementTaken ? 'MySQL allows one per table' : 'not an integer'}); values are copied, new ones must come from the application`));
         }
+      } else if (c.default && mapped.type.kind === 'text' && c.type.kind !== 'text' && c.type.kind !== 'char') {
+        warn(objectIdCol, w('DEFAULT_DROPPED', 'warn', `the default ${c.default.kind === 'current_timestamp' ? 'CURRENT_TIMESTAMP' : c.default.sql} builds a ${c.native} value, which the target holds as text: dropped`, 'set the value in the application'));
       } else if (c.default) {
         const d = translateDefault(c.default, target, env());
         if (d.ok) { if (d.value) target.default = d.value; } else warn(objectIdCol, w('DEFAULT_DROPPED', 'warn', `the default ${c.default.kind === 'current_timestamp' ? 'CURRENT_TIMESTAMP' : c.default.sql} cannot be translated: ${d.reason}`, 'set the value in the application or add a default by hand'));
@@ -286,6 +294,10 @@ export const postgresToMysql: RuleSet = (source: Schema, ctx: ConversionContext)
       indexes.push({ name: ids.constraint(q, i.name), unique: i.unique, primary: false, method: 'btree',
         parts: i.parts.map((p) => ({ column: col(p.column!), descending: p.descending || undefined })).map((p) => (p.descending ? p : { column: p.column })),
         comment: i.comment });
+    }
+    if (autoIncrementIndex) {
+      indexes.push({ name: ids.constraint(q, `${t.name}_${autoIncrementIndex}_auto_increment`), unique: false, primary: false, method: 'btree',
+        parts: [{ column: col(autoIncrementIndex) }] });
     }
     fitKeyLengths(t, indexes, targetCols, (id, x) => warn(objectId('index', q, id), x), lossless);
 
@@ -350,8 +362,9 @@ export const postgresToMysql: RuleSet = (source: Schema, ctx: ConversionContext)
   }
 
   for (const tr of source.triggers) {
-    warn(objectId('trigger', tr), w('TRIGGER_MANUAL', 'manual', `the trigger ${tr.name} on ${tr.table.name} needs manual conversion (PL/pgSQL to MySQL)`, 'rewrite it as a MySQL trigger'));
-    manual.push({ id: objectId('trigger', ids.table(tr)), kind: 'trigger', source: { schema: tr.schema, name: tr.name }, definition: tr.definition, reason: 'PostgreSQL trigger functions are PL/pgSQL' });
+    warn(objectId('trigger', tr.table, tr.name), w('TRIGGER_MANUAL', 'manual', `the trigger ${tr.name} on ${tr.table.name} needs manual conversion (PL/pgSQL to MySQL)`, 'rewrite it as a MySQL trigger'));
+    // PostgreSQL trigger names are per table (Pagila has one last_updated per table): the id names the table.
+    manual.push({ id: objectId('trigger', ids.table(tr.table), tr.name), kind: 'trigger', source: { schema: tr.schema, name: tr.name }, definition: tr.definition, reason: 'PostgreSQL trigger functions are PL/pgSQL' });
   }
   for (const r of source.routines) {
     warn(objectId('routine', r), w('ROUTINE_MANUAL', 'manual', `the ${r.kind} ${r.name} needs manual conversion (${r.language ?? 'PL/pgSQL'} to MySQL)`, 'rewrite it as a MySQL routine'));
@@ -457,7 +470,9 @@ function alignForeignKeyTypes(tables: Table[]): void {
       f.columns.forEach((name, k) => {
         const c = t.columns.find((x) => x.name === name);
         const r = ref.columns.find((x) => x.name === f.referencedColumns[k]);
-        if (c && r && c.native !== r.native && (r.type.kind === 'char' || r.type.kind === 'binary')) {
+        // InnoDB needs equal integer types and equal string types/charsets on both sides; the referenced type
+        // holds every value the FK column can hold (each one must exist there).
+        if (c && r && (c.native !== r.native || c.charset !== r.charset)) {
           c.native = r.native; c.type = structuredClone(r.type); c.charset = r.charset; c.collation = r.collation;
         }
       });
