@@ -64,9 +64,9 @@ function isPrivilegeError(err: unknown): boolean {
 
 /**
  * Opens `parallelism` connections that all see the same committed state, and the binlog position of that
- * state. With RELOAD: FLUSH TABLES WITH READ LOCK for the instant the snapshots start (commits wait
- * meanwhile). Without it, on MariaDB: start the snapshots and accept them only when every connection
- * reports the same binlog_snapshot position (retried a few times); otherwise one connection and a warning.
+ * state. MariaDB: start the snapshots and accept them when every connection reports the same
+ * binlog_snapshot position (lock-free). MySQL, or MariaDB under a write storm: FLUSH TABLES WITH READ LOCK
+ * for the instant the snapshots start (needs RELOAD). Without RELOAD: one connection and a warning.
  */
 export async function openMysqlSnapshot(source: ConnectionConfig, parallelism: number, events?: TaskEvents, signal?: AbortSignal): Promise<SourceSnapshot> {
   const conns: Connection[] = [];
@@ -78,36 +78,44 @@ export async function openMysqlSnapshot(source: ConnectionConfig, parallelism: n
     }
     const mariadb = await isMariadb(conns[0]);
     let position: MysqlPosition | null = null;
-    let locked = false;
-    try {
-      // A long-running statement would make FTWRL wait while it blocks all writes: give up quickly instead.
-      await conns[0].query('SET SESSION lock_wait_timeout = 30');
-      await conns[0].query('FLUSH TABLES WITH READ LOCK');
-      locked = true;
-    } catch (err) {
-      if (!isPrivilegeError(err)) {
-        throw new FerryError('SNAPSHOT_LOCK_FAILED', `could not briefly lock the source for a consistent snapshot: ${(err as Error).message}`,
-          { fix: 'look for long-running queries or transactions on the source (SHOW PROCESSLIST) and retry', retryable: true, cause: err });
-      }
+    let aligned = conns.length === 1;
+    if (aligned) {
+      await startSnapshot(conns[0]);
+      position = await readPosition(conns[0], mariadb);
     }
-    if (locked) {
+    // MariaDB reports each snapshot's own binlog position: snapshots that report the same one see the same
+    // committed state, exactly, without locking anything. Retried a few times under heavy write load.
+    for (let attempt = 0; attempt < 10 && mariadb && !aligned; attempt++) {
+      signal?.throwIfAborted();
+      if (attempt > 0) await Promise.all(conns.map((c) => c.query('ROLLBACK')));
+      await Promise.all(conns.map((c) => startSnapshot(c)));
+      const positions = await Promise.all(conns.map((c) => readPosition(c, true)));
+      aligned = positions.every((p) => p !== null && p.file === positions[0]?.file && p.pos === positions[0]?.pos);
+      position = positions[0];
+    }
+    if (!aligned) {
+      await Promise.all(conns.map((c) => c.query('ROLLBACK')));
+      let locked = false;
       try {
-        for (const c of conns) await startSnapshot(c);
-        position = await readPosition(conns[0], mariadb);
-      } finally {
-        await conns[0].query('UNLOCK TABLES');
+        // A long-running statement would make FTWRL wait while it blocks all writes: give up quickly instead.
+        await conns[0].query('SET SESSION lock_wait_timeout = 30');
+        await conns[0].query('FLUSH TABLES WITH READ LOCK');
+        locked = true;
+      } catch (err) {
+        if (!isPrivilegeError(err)) {
+          throw new FerryError('SNAPSHOT_LOCK_FAILED', `could not briefly lock the source for a consistent snapshot: ${(err as Error).message}`,
+            { fix: 'look for long-running queries or transactions on the source (SHOW PROCESSLIST) and retry', retryable: true, cause: err });
+        }
       }
-    } else {
-      let aligned = false;
-      for (let attempt = 0; attempt < 5 && mariadb && !aligned; attempt++) {
-        for (const c of conns) { await c.query('ROLLBACK'); await startSnapshot(c); }
-        const positions = await Promise.all(conns.map((c) => readPosition(c, true)));
-        aligned = positions.every((p) => p !== null && p.file === positions[0]?.file && p.pos === positions[0]?.pos);
-        position = positions[0];
-      }
-      if (!aligned) {
+      if (locked) {
+        try {
+          for (const c of conns) await startSnapshot(c);
+          position = await readPosition(conns[0], mariadb);
+        } finally {
+          await conns[0].query('UNLOCK TABLES');
+        }
+      } else {
         await Promise.all(conns.splice(1).map((c) => c.end().catch(() => c.destroy())));
-        await conns[0].query('ROLLBACK');
         await startSnapshot(conns[0]);
         position = await readPosition(conns[0], mariadb);
         events?.emit({ type: 'warning', code: 'SNAPSHOT_SINGLE_CONNECTION', message:
