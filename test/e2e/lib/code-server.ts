@@ -1,7 +1,7 @@
 // Packages Ferry as a .vsix, installs it into a private code-server (a real VS Code workbench whose extension
 // host is Node) and starts/stops that server in its own process group.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { CODE_SERVER_ENTRY, NODE24, ROOT } from './paths';
@@ -136,6 +136,27 @@ export class CodeServer {
     while (this.groupAlive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     if (this.groupAlive()) { try { process.kill(-this.pid, 'SIGKILL'); } catch { /* already gone */ } }
     await Promise.race([this.exited, new Promise((r) => setTimeout(r, 2000))]);
+  }
+
+  /**
+   * Full text of an extension's LogOutputChannel as VS Code writes it to disk
+   * (user-data/logs/SESSION/exthostN/PUBLISHER.NAME/CHANNEL.log); '' when there is none yet.
+   * The Output view shows only the lines that fit; this is the whole log, for assertions.
+   */
+  channelLog(channel: string): string {
+    const logs = path.join(this.dirs.userData, 'logs');
+    if (!existsSync(logs)) return '';
+    const sessions = readdirSync(logs).sort().reverse();
+    for (const session of sessions) {
+      for (const host of readdirSync(path.join(logs, session)).filter((d) => d.startsWith('exthost'))) {
+        const hostDir = path.join(logs, session, host);
+        for (const ext of readdirSync(hostDir)) {
+          const file = path.join(hostDir, ext, `${channel}.log`);
+          if (existsSync(file)) return readFileSync(file, 'utf8');
+        }
+      }
+    }
+    return '';
   }
 
   /** For process 'exit' handlers, where nothing asynchronous runs any more. */

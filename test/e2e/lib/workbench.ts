@@ -97,12 +97,14 @@ export class Workbench {
 
   /** Title, placeholder, prompt and validation message of the open quick input, as one line. */
   async quickInputDescription(): Promise<string> {
-    return this.quickInput.evaluate((el) => {
-      const text = (sel: string) => Array.from(el.querySelectorAll(sel)).map((e) => (e as HTMLElement).innerText).join(' ');
-      const input = el.querySelector('.quick-input-box input') as HTMLInputElement | null;
-      return [text('.quick-input-title'), input?.placeholder ?? '', input?.getAttribute('aria-label') ?? '',
-        text('.quick-input-message')].join(' | ').replace(/\s+/g, ' ');
-    });
+    // No helper functions inside evaluate(): tsx would wrap them in a __name() call the page does not have.
+    const parts = await this.quickInput.evaluate((el) => [
+      Array.from(el.querySelectorAll('.quick-input-title')).map((e) => (e as HTMLElement).innerText).join(' '),
+      (el.querySelector('.quick-input-box input') as HTMLInputElement | null)?.placeholder ?? '',
+      el.querySelector('.quick-input-box input')?.getAttribute('aria-label') ?? '',
+      Array.from(el.querySelectorAll('.quick-input-message')).map((e) => (e as HTMLElement).innerText).join(' '),
+    ]);
+    return parts.join(' | ').replace(/\s+/g, ' ');
   }
 
   /** Message under an input box (prompt or validation error). */
@@ -119,10 +121,12 @@ export class Workbench {
     await this.waitForQuickInputChange(prompt);
   }
 
-  /** Labels of the rows of the open quick pick. */
+  /** Rows of the open quick pick, each as "label description". */
   async quickPickItems(): Promise<string[]> {
     const rows = this.quickInput.locator('.quick-input-list .monaco-list-row');
-    return (await rows.allInnerTexts()).map(squash);
+    const texts = await rows.evaluateAll((els) => els.map((el) => [el.querySelector('.label-name')?.textContent ?? el.textContent ?? '',
+      el.querySelector('.label-description')?.textContent ?? ''].join(' ')));
+    return texts.map(squash);
   }
 
   private pickRow(label: string | RegExp): Locator {
@@ -147,22 +151,23 @@ export class Workbench {
   /** In a multi-select quick pick, makes exactly `labels` checked (others unchecked), then accepts with OK. */
   async pickMany(prompt: RegExp, labels: (string | RegExp)[]): Promise<void> {
     await this.waitForQuickInput(prompt);
-    const rows = this.quickInput.locator('.quick-input-list .monaco-list-row');
-    await rows.first().waitFor({ timeout: 30_000 });
-    const wanted = labels.map((l) => (typeof l === 'string' ? new RegExp(`^\\s*${escapeRegExp(l)}`) : l));
-    // The list is virtualised: set each wanted row through the filter box, so long lists work too.
-    const toggleAll = this.quickInput.locator('.quick-input-check-all');
-    if (await toggleAll.isVisible() && await toggleAll.isChecked()) await toggleAll.click();
-    else if (await toggleAll.isVisible()) { await toggleAll.click(); await toggleAll.click(); }
-    for (const re of wanted) {
-      const row = this.quickInput.locator('.quick-input-list .monaco-list-row')
-        .filter({ has: this.page.locator('.label-name', { hasText: re }) }).first();
-      try { await row.waitFor({ timeout: 10_000 }); } catch {
-        throw new Error(`quick pick ${prompt} has no item ${re}; it offers: ${(await this.quickPickItems()).join(' | ')}`);
-      }
-      const box = row.locator('input[type="checkbox"], .monaco-custom-toggle, .quick-input-list-checkbox').first();
-      if ((await row.getAttribute('aria-checked')) !== 'true') await box.click();
+    await this.quickInput.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 30_000 });
+    // Start from nothing checked: the header's toggle-all checks everything, a second click clears it.
+    const toggleAll = this.quickInput.locator('.quick-input-header .monaco-checkbox').first();
+    const selectedCount = async () => Number((await this.quickInput.locator('.quick-input-count .monaco-count-badge').innerText().catch(() => '0')).replace(/\D+/g, '') || 0);
+    if (await selectedCount() > 0) {
+      if ((await toggleAll.getAttribute('aria-checked')) !== 'true') await toggleAll.click();
+      await toggleAll.click();
     }
+    for (const label of labels) {
+      const row = this.pickRow(label);
+      try { await row.waitFor({ timeout: 10_000 }); } catch {
+        throw new Error(`quick pick ${prompt} has no item ${label}; it offers: ${(await this.quickPickItems()).join(' | ')}`);
+      }
+      if ((await row.getAttribute('aria-checked')) !== 'true') await row.locator('.monaco-checkbox').first().click();
+    }
+    const count = await selectedCount();
+    if (count !== labels.length) throw new Error(`quick pick ${prompt}: ${count} items checked, wanted ${labels.length}`);
     await this.acceptQuickInput();
     await this.waitForQuickInputChange(prompt);
   }
@@ -211,18 +216,26 @@ export class Workbench {
     return pane;
   }
 
-  /** The view's welcome content (shown while its tree is empty), or '' when it has none. */
-  async welcomeText(viewTitle: string): Promise<string> {
+  /** The view's welcome content (shown while its tree is empty), or '' when none shows within `timeout`. */
+  async welcomeText(viewTitle: string, timeout = 10_000): Promise<string> {
     const pane = await this.view(viewTitle);
     const welcome = pane.locator('.welcome-view-content');
-    if (!(await welcome.isVisible().catch(() => false))) return '';
+    if (!(await welcome.waitFor({ timeout }).then(() => true, () => false))) return '';
     return squash(await welcome.innerText());
   }
 
-  /** Texts of the visible rows of a tree view, each with its description, as "label description". */
+  /** The visible rows of a tree view, each as "label description" (e.g. "sakila 16 tables"). */
   async treeRows(viewTitle: string): Promise<string[]> {
     const pane = await this.view(viewTitle);
-    return (await pane.locator('.monaco-list-row').allInnerTexts()).map(squash);
+    const rows = await pane.locator('.monaco-list-row').evaluateAll((els) => els
+      .map((el) => ({
+        top: parseFloat((el as HTMLElement).style.top) || 0,
+        text: [el.querySelector('.label-name')?.textContent ?? el.textContent ?? '',
+          el.querySelector('.label-description')?.textContent ?? ''].join(' '),
+      }))
+      .sort((a, b) => a.top - b.top)
+      .map((r) => r.text));
+    return rows.map(squash);
   }
 
   treeRow(pane: Locator, label: string | RegExp): Locator {
@@ -249,18 +262,13 @@ export class Workbench {
       await row.locator('.monaco-tl-twistie').click();
     }
     const level = Number(await row.getAttribute('aria-level'));
+    const index = Number(await row.getAttribute('data-index'));
+    const pane = await this.view(viewTitle);
+    const next = pane.locator(`.monaco-list-row[data-index="${index + 1}"]`);
     const deadline = Date.now() + timeout;
     while (Date.now() < deadline) {
-      // A child is the row after this one with a deeper aria-level.
-      const hasChild = await row.evaluate((el, lvl) => {
-        const next = el.nextElementSibling as HTMLElement | null;
-        const rows = Array.from(el.parentElement?.children ?? []) as HTMLElement[];
-        const byTop = rows.sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top));
-        const i = byTop.indexOf(el as HTMLElement);
-        const after = byTop[i + 1] ?? next;
-        return !!after && Number(after.getAttribute('aria-level')) > lvl;
-      }, level);
-      if (hasChild) return;
+      // The first child is the next row of the list, one level deeper.
+      if (await next.count() > 0 && Number(await next.first().getAttribute('aria-level')) > level) return;
       await sleep(200);
     }
     throw new Error(`${label} in ${viewTitle} did not show children within ${timeout / 1000} s`);
@@ -270,7 +278,8 @@ export class Workbench {
   async contextMenu(viewTitle: string, label: string | RegExp, entry: string): Promise<void> {
     const row = await this.waitForTreeRow(viewTitle, label);
     await row.click({ button: 'right' });
-    const item = this.page.locator('.context-view .monaco-menu .action-item .action-label', { hasText: new RegExp(`^\\s*${escapeRegExp(entry)}\\s*$`) }).first();
+    const item = this.page.locator('.context-view .monaco-menu a.action-menu-item')
+      .filter({ has: this.page.locator('.action-label', { hasText: new RegExp(`^\\s*${escapeRegExp(entry)}\\s*$`) }) }).first();
     try {
       await item.waitFor({ timeout: 10_000 });
     } catch {
@@ -278,7 +287,18 @@ export class Workbench {
       await this.page.keyboard.press('Escape');
       throw new Error(`the context menu of ${label} has no "${entry}"; it offers: ${offered.join(' | ') || 'nothing'}`);
     }
+    // A menu ignores a click that arrives before the pointer has entered the item (it acts on mouseup after hover).
+    await item.hover();
+    await sleep(200);
     await item.click();
+    await this.page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+  }
+
+  /** The inline action buttons (hover icons) a tree row offers, by their titles. */
+  async rowActions(viewTitle: string, label: string | RegExp): Promise<string[]> {
+    const row = await this.waitForTreeRow(viewTitle, label);
+    await row.hover();
+    return (await row.locator('.actions .action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''))).filter(Boolean);
   }
 
   // ---- notifications ----------------------------------------------------------------------------------
@@ -304,58 +324,91 @@ export class Workbench {
     const wasVisible = await centre.isVisible().catch(() => false);
     if (!wasVisible) await this.runCommand('Notifications: Show Notifications');
     await centre.waitFor({ timeout: 10_000 });
+    await sleep(300);
     const list = await this.readNotifications(centre.locator('.notification-list-item'));
-    if (!wasVisible) await this.runCommand('Notifications: Hide Notifications').catch(() => this.page.keyboard.press('Escape'));
+    if (!wasVisible) await this.hideNotificationCentre();
     return list;
   }
 
-  /**
-   * Waits for a notification matching `text` (a toast; the centre is checked too because toasts of
-   * a busy window can be hidden behind others). Fails early when a notification matching `failure` shows.
-   */
-  async waitForNotification(text: RegExp, opts: { timeout?: number; failure?: RegExp } = {}): Promise<Notification> {
-    const deadline = Date.now() + (opts.timeout ?? 30_000);
-    let seen: Notification[] = [];
-    let lastCentreCheck = 0;
-    while (Date.now() < deadline) {
-      seen = await this.toasts();
-      if (Date.now() - lastCentreCheck > 5000) {
-        lastCentreCheck = Date.now();
-        const toastTexts = new Set(seen.map((n) => n.text));
-        for (const n of await this.notificationCentre().catch(() => [])) if (!toastTexts.has(n.text)) seen.push(n);
-      }
-      const hit = seen.find((n) => text.test(n.text));
-      if (hit) return hit;
-      const bad = opts.failure && seen.find((n) => opts.failure!.test(n.text));
-      if (bad) throw new Error(`expected a notification ${text}, got: "${bad.text}"`);
-      await sleep(250);
-    }
-    throw new Error(`no notification ${text} within ${(opts.timeout ?? 30_000) / 1000} s; shown: ${seen.map((n) => `"${n.text}"`).join(', ') || 'none'}`);
+  async hideNotificationCentre(): Promise<void> {
+    const centre = this.page.locator('.notifications-center');
+    if (!(await centre.isVisible().catch(() => false))) return;
+    await centre.locator('.notifications-center-header .action-label.codicon-notifications-hide, .notifications-center-header [aria-label^="Hide Notifications"]').first().click()
+      .catch(() => this.page.keyboard.press('Escape'));
+    await centre.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
   }
 
-  /** Clicks a button of the toast matching `text`. */
+  /**
+   * Waits for a toast matching `text`; fails early when one matching `failure` shows. On time-out the
+   * notification centre is read once too (a toast may have been hidden meanwhile) before giving up.
+   * Clear old notifications before the action (clearNotifications) so an earlier one cannot match.
+   */
+  async waitForNotification(text: RegExp, opts: { timeout?: number; failure?: RegExp } = {}): Promise<Notification> {
+    const timeout = opts.timeout ?? 30_000;
+    const deadline = Date.now() + timeout;
+    const seen = new Map<string, Notification>();
+    while (Date.now() < deadline) {
+      for (const n of await this.toasts()) seen.set(n.text, n);
+      if (await this.page.locator('.notifications-center').isVisible().catch(() => false)) {
+        for (const n of await this.readNotifications(this.page.locator('.notifications-center .notification-list-item'))) seen.set(n.text, n);
+      }
+      const hit = [...seen.values()].find((n) => text.test(n.text));
+      if (hit) return hit;
+      const bad = opts.failure && [...seen.values()].find((n) => opts.failure!.test(n.text));
+      if (bad) throw new Error(`expected a notification ${text}, got: "${bad.text}"`);
+      await sleep(200);
+    }
+    for (const n of await this.notificationCentre().catch(() => [])) seen.set(n.text, n);
+    const late = [...seen.values()].find((n) => text.test(n.text));
+    if (late) return late;
+    throw new Error(`no notification ${text} within ${timeout / 1000} s; shown: ${[...seen.keys()].map((t) => `"${t}"`).join(', ') || 'none'}`);
+  }
+
+  /** Clicks a button of the notification matching `text` (its toast, or in the notification centre). */
   async clickNotificationButton(text: RegExp, button: string): Promise<void> {
-    const toast = this.page.locator('.notifications-toasts .notification-toast, .notifications-center .notification-list-item')
+    const inList = (root: string) => this.page.locator(`${root} .notification-list-item`)
       .filter({ has: this.page.locator('.notification-list-item-message', { hasText: text }) }).first();
-    await toast.waitFor({ timeout: 15_000 });
-    await toast.hover();
-    await toast.locator('.notification-list-item-buttons-container .monaco-button', { hasText: new RegExp(`^\\s*${escapeRegExp(button)}\\s*$`) }).first().click();
+    let item = inList('.notifications-toasts');
+    let opened = false;
+    if (!(await item.isVisible().catch(() => false))) {
+      if (!(await this.page.locator('.notifications-center').isVisible())) { await this.runCommand('Notifications: Show Notifications'); opened = true; }
+      item = inList('.notifications-center');
+    }
+    await item.waitFor({ timeout: 15_000 });
+    await item.hover();
+    await item.locator('.notification-list-item-buttons-container .monaco-button', { hasText: new RegExp(`^\\s*${escapeRegExp(button)}\\s*$`) }).first().click();
+    // While the centre is open new notifications go there instead of toasts; close it as it was.
+    if (opened) await this.hideNotificationCentre();
   }
 
   async clearNotifications(): Promise<void> {
-    await this.runCommand('Notifications: Clear All Notifications').catch(() => undefined);
+    await this.runCommand('Notifications: Clear All Notifications');
+    await this.hideNotificationCentre();
   }
 
   // ---- output channel ---------------------------------------------------------------------------------
 
-  /** Opens the Output view on `channel` and returns the text its editor shows (visible lines). */
-  async outputText(channel: string): Promise<string> {
+  /**
+   * Opens the Output view on `channel`, optionally with the view's filter set (only matching lines show),
+   * and returns the lines its editor shows. The view shows what fits; use CodeServer.channelLog for all.
+   */
+  async outputLines(channel: string, filter = ''): Promise<string[]> {
     await this.runCommand('Output: Show Output Channels...');
     await this.pick(/output channel|select/i, new RegExp(`^\\s*${escapeRegExp(channel)}\\s*$`));
-    const editor = this.page.locator('.panel .output-view .monaco-editor .view-lines, .panel [id="workbench.panel.output"] .monaco-editor .view-lines').first();
+    const panel = this.page.locator('.part.panel');
+    const editor = panel.locator('.monaco-editor .view-lines').first();
     await editor.waitFor({ timeout: 15_000 });
-    await sleep(500);
-    return (await editor.innerText()).replace(/\u00a0/g, ' ');
+    const filterBox = panel.locator('.viewpane-filter input, .panel-action-tree-filter input').first();
+    if (await filterBox.isVisible().catch(() => false)) {
+      await filterBox.fill(filter);
+      await sleep(600);
+    }
+    await sleep(300);
+    const lines = await editor.locator('.view-line').evaluateAll((els) => els
+      .map((el) => ({ top: parseFloat((el as HTMLElement).style.top) || 0, text: el.textContent ?? '' }))
+      .sort((a, b) => a.top - b.top)
+      .map((l) => l.text));
+    return lines.map((l) => l.replace(/\u00a0/g, ' ').trimEnd()).filter((l) => l !== '');
   }
 
   // ---- webviews -----------------------------------------------------------------------------------------
