@@ -131,10 +131,10 @@ function findTopLevelMember(text: string, key: string): MemberSpan | undefined {
   return undefined;
 }
 
-/** The file's indentation unit (first indented line), so the rewritten part looks like the rest. */
-function indentUnit(text: string): string {
+/** The file's indentation unit (first indented line), so the rewritten part looks like the rest; none for one-line JSON. */
+function indentUnit(text: string): string | undefined {
   const m = /\n([ \t]+)\S/.exec(text);
-  return m ? m[1] : '  ';
+  return m ? m[1] : undefined;
 }
 
 /**
@@ -153,7 +153,7 @@ export function withOverridesInTaskText(text: string, overrides: Record<string, 
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new TaskError(`${origin}: the task must be a JSON object`);
   const unit = indentUnit(body);
-  const rendered = JSON.stringify(overrides, null, unit).replace(/\n/g, `\n${unit}`);
+  const rendered = unit === undefined ? JSON.stringify(overrides) : JSON.stringify(overrides, null, unit).replace(/\n/g, `\n${unit}`);
   const span = findTopLevelMember(body, 'schemaOverrides');
   let out: string;
   if (span) {
@@ -163,7 +163,8 @@ export function withOverridesInTaskText(text: string, overrides: Record<string, 
     const close = body.lastIndexOf('}');
     const before = body.slice(0, close).replace(/\s*$/, '');
     const empty = before.endsWith('{');
-    out = `${before}${empty ? '' : ','}\n${unit}"schemaOverrides": ${rendered}\n${body.slice(close)}`;
+    const member = unit === undefined ? `"schemaOverrides":${rendered}` : `\n${unit}"schemaOverrides": ${rendered}\n`;
+    out = `${before}${empty ? '' : ','}${member}${body.slice(close)}`;
   }
   // Guard against a scanner mistake (or a duplicated key): the result must be the original plus the new overrides.
   if (!sameMembers(JSON.parse(out), raw as Record<string, unknown>, overrides)) {
