@@ -22,7 +22,13 @@ export const postgresDdl: DdlRenderer = {
  */
 export function renderSchema(schema: Schema): DdlObject[] {
   const out: DdlObject[] = [];
-  const ensure = (s: string): string => `CREATE SCHEMA IF NOT EXISTS ${q(s)}`;
+  // Schemas first, each its own object; the objects in it depend on it.
+  const namespaces = new Set<string>([...schema.namespaces, ...schema.tables.map((t) => t.schema), ...schema.views.map((v) => v.schema),
+    ...schema.sequences.map((s) => s.schema), ...schema.types.map((t) => t.schema), ...schema.routines.map((r) => r.schema)]);
+  const schemaId = (ns: string): string => `schema:${ns}`;
+  for (const ns of [...namespaces].sort()) {
+    out.push({ id: schemaId(ns), kind: 'schema', phase: 'pre-data', statements: [`CREATE SCHEMA IF NOT EXISTS ${q(ns)}`], dependsOn: [] });
+  }
   const typeIds = new Map<string, string>();
   for (const t of schema.types) typeIds.set(`${t.schema}.${t.name}`, objectId('type', t));
   const seqIds = new Map<string, string>();
@@ -34,12 +40,12 @@ export function renderSchema(schema: Schema): DdlObject[] {
   const typeOrder = (t: UserType): number => t.kind === 'enum' ? 0 : t.kind === 'domain' ? 1 : 2;
   for (const t of [...schema.types].sort((a, b) => typeOrder(a) - typeOrder(b))) {
     const deps = t.kind === 'domain' ? typeDeps(t.base, typeIds) : [];
-    out.push({ id: objectId('type', t), kind: 'type', phase: 'pre-data', statements: [ensure(t.schema), renderType(t)], dependsOn: deps });
+    out.push({ id: objectId('type', t), kind: 'type', phase: 'pre-data', statements: [renderType(t)], dependsOn: [schemaId(t.schema), ...deps] });
   }
 
   // ---- sequences (free-standing and serial ones; identity sequences belong to their column)
   for (const s of schema.sequences) {
-    out.push({ id: objectId('sequence', s), kind: 'sequence', phase: 'pre-data', statements: [ensure(s.schema), renderSequence(s)], dependsOn: [] });
+    out.push({ id: objectId('sequence', s), kind: 'sequence', phase: 'pre-data', statements: [renderSequence(s)], dependsOn: [schemaId(s.schema)] });
   }
 
   // ---- tables: parents before partitions
@@ -53,7 +59,8 @@ export function renderSchema(schema: Schema): DdlObject[] {
     }
     if (t.partitionOf) deps.add(objectId('table', t.partitionOf));
     const parent = t.partitionOf ? schema.tables.find((p) => p.schema === t.partitionOf?.schema && p.name === t.partitionOf?.name) : undefined;
-    const statements = [ensure(t.schema), renderCreateTable(t, parent)];
+    deps.add(schemaId(t.schema));
+    const statements = [renderCreateTable(t, parent)];
     for (const s of schema.sequences) {
       if (s.ownedBy && s.ownedBy.table.schema === t.schema && s.ownedBy.table.name === t.name) {
         statements.push(`ALTER SEQUENCE ${qq(s)} OWNED BY ${qq(t)}.${q(s.ownedBy.column)}`);
@@ -77,8 +84,8 @@ export function renderSchema(schema: Schema): DdlObject[] {
     }
     out.push({
       id: routineId(r, schema.routines), kind: 'routine', phase: 'pre-data',
-      statements: [ensure(r.schema), 'SET check_function_bodies = off', r.definition.trim().replace(/;\s*$/, '')],
-      dependsOn: [...new Set(deps)],
+      statements: ['SET check_function_bodies = off', r.definition.trim().replace(/;\s*$/, '')],
+      dependsOn: [schemaId(r.schema), ...new Set(deps)],
     });
   }
 
@@ -115,7 +122,7 @@ export function renderSchema(schema: Schema): DdlObject[] {
     const deps = schema.tables.filter((t) => mentions(v.query, t)).map((t) => objectId('table', t));
     for (const other of schema.views) if (other !== v && mentions(v.query, other)) deps.push(objectId('view', other));
     for (const r of schema.routines) if (v.query.includes(r.name)) deps.push(routineId(r, schema.routines));
-    out.push({ id: objectId('view', v), kind: 'view', phase: 'post-data', statements: [ensure(v.schema), renderView(v)], dependsOn: deps });
+    out.push({ id: objectId('view', v), kind: 'view', phase: 'post-data', statements: [renderView(v)], dependsOn: [schemaId(v.schema), ...deps] });
   }
 
   // ---- triggers (PostgreSQL sources only: other rule sets carry triggers as manual items)
@@ -131,14 +138,14 @@ export function renderSchema(schema: Schema): DdlObject[] {
     for (const c of t.columns) {
       if (!c.identity || c.identity.kind === 'serial') continue;
       out.push({
-        id: objectId('sequence', t, `${c.name}.identity`), kind: 'sequence', phase: 'finalize',
+        id: objectId('table', t), kind: 'table', phase: 'finalize',
         statements: [`ALTER TABLE ${qq(t)} ALTER COLUMN ${q(c.name)} RESTART WITH ${integerText(c.identity.next)}`],
         dependsOn: [objectId('table', t)],
       });
     }
   }
   for (const s of schema.sequences) {
-    out.push({ id: objectId('sequence', s, 'restart'), kind: 'sequence', phase: 'finalize', statements: [renderSetval(s)], dependsOn: [objectId('sequence', s)] });
+    out.push({ id: objectId('sequence', s), kind: 'sequence', phase: 'finalize', statements: [renderSetval(s)], dependsOn: [objectId('sequence', s)] });
   }
   return out;
 }
