@@ -138,11 +138,11 @@ export function hasPrivilege(grants: Grant[], privilege: string, database?: stri
   });
 }
 
-/** Every privilege the grants give at global or database level (what "more than needed" looks at). */
-export function broadPrivileges(grants: Grant[]): Set<string> {
+/** Every privilege the grants give globally or on `database` (what "more than needed" looks at). */
+export function broadPrivileges(grants: Grant[], database: string): Set<string> {
   const out = new Set<string>();
   for (const g of grants) {
-    if (g.level.kind !== 'global' && g.level.kind !== 'database') continue;
+    if (g.level.kind !== 'global' && !(g.level.kind === 'database' && databasePatternMatches(g.level.pattern, database))) continue;
     for (const p of g.privileges) out.add(p);
     if (g.grantOption) out.add('GRANT OPTION');
   }

@@ -211,7 +211,7 @@ export class MysqlProbe implements PrecheckProbe {
           'without RELOAD Ferry cannot take FLUSH TABLES WITH READ LOCK, so the full load reads through a single snapshot connection (slower)',
           `GRANT RELOAD ON *.* TO ${who};`));
     }
-    const broad = broadPrivileges(grants);
+    const broad = broadPrivileges(grants, db);
     const needed = new Set(['SELECT', 'SHOW VIEW', 'TRIGGER', 'REPLICATION SLAVE', 'BINLOG MONITOR', 'RELOAD', 'USAGE', 'REPLICA MONITOR', 'PROCESS', 'LOCK TABLES', 'EXECUTE', 'SHOW DATABASES', 'EVENT']);
     const excess = [...broad].filter((p) => !needed.has(p)).sort();
     if (excess.length > 0) {

@@ -11,6 +11,8 @@ import { CancelledError, asFerryError } from './errors';
 import { MysqlProbe } from './precheck-mysql';
 import { PostgresProbe } from './precheck-postgres';
 import { type InventoryTable, type PrecheckPlan, type PrecheckProbe, check, formatBytes } from './precheck-probe';
+import { quoteMysqlIdent } from './mysql/connect';
+import { quotePgIdent } from './postgres/connect';
 import { collationRisks, identifierChecks, typeChecks } from './precheck-conversion';
 
 export interface PrecheckContext {
@@ -94,7 +96,7 @@ export async function runPrecheck(ctx: PrecheckContext): Promise<CheckResult[]> 
     if (source) results.push(...await guarded('source.settings', 'Source settings', () => source.sourceChecks(plan)));
     abortIf(ctx.signal);
     if (target) results.push(...await guarded('target.settings', 'Target settings', () => target.targetChecks(plan)));
-    results.push(...noKeyChecks(plan));
+    results.push(...noKeyChecks(plan, ctx.source.engine));
     if (ctx.conversion) {
       results.push(...typeChecks(ctx.conversion));
       if (target) {
@@ -149,14 +151,15 @@ function targetNames(ctx: PrecheckContext, tables: InventoryTable[]): QualifiedN
   });
 }
 
-function noKeyChecks(plan: PrecheckPlan): CheckResult[] {
+function noKeyChecks(plan: PrecheckPlan, engine: ConnectionConfig['engine']): CheckResult[] {
+  const quote = engine === 'mysql' ? quoteMysqlIdent : quotePgIdent;
   const out: CheckResult[] = [];
   for (const t of plan.sourceTables) {
     if (t.hasPrimaryKey) continue;
     const obj = `table:${t.schema}.${t.name}`;
     out.push(check('table.no_primary_key', 'warn', 'No primary key',
       `${t.schema}.${t.name} has no primary key${t.hasUniqueKey ? ' (a NOT NULL unique key identifies its rows)' : ': CDC matches its rows on every column and verify compares it as a multiset of rows, both slower; identical duplicate rows cannot be told apart'}`,
-      `ALTER TABLE ${t.schema}.${t.name} ADD PRIMARY KEY (<columns>);`, obj));
+      `ALTER TABLE ${quote(t.schema)}.${quote(t.name)} ADD PRIMARY KEY (<columns>);`, obj));
   }
   if (out.length === 0 && plan.sourceTables.length > 0) out.push(check('table.no_primary_key', 'pass', 'Primary keys', `all ${plan.sourceTables.length} tables have a primary key`));
   return out;
@@ -165,13 +168,15 @@ function noKeyChecks(plan: PrecheckPlan): CheckResult[] {
 async function existingObjectChecks(target: PrecheckProbe, plan: PrecheckPlan): Promise<CheckResult[]> {
   const existing = await target.existingTables(plan.targetTables);
   if (existing.length === 0) return [check('target.existing', 'pass', 'Existing target objects', 'none of the target tables exists yet')];
+  const quote = target.engine === 'mysql' ? quoteMysqlIdent : quotePgIdent;
   return existing.map((e) => {
     const name = `${e.name.schema}.${e.name.name}`;
+    const sql = `${quote(e.name.schema)}.${quote(e.name.name)}`;
     return e.hasRows
       ? check('target.existing', 'fail', 'Target table holds rows', `${name} already exists on the target and holds rows; loading into it would mix old and new data`,
-        `empty or drop it first (TRUNCATE TABLE ${name}; or DROP TABLE ${name};), or exclude it from the task`, `table:${name}`)
+        `empty or drop it first (TRUNCATE TABLE ${sql}; or DROP TABLE ${sql};), or exclude it from the task`, `table:${name}`)
       : check('target.existing', 'warn', 'Target table exists', `${name} already exists on the target (empty); schema apply keeps its definition, which may differ from the converted one`,
-        `DROP TABLE ${name}; to let Ferry create it as converted, or compare it with \`ferry schema\``, `table:${name}`);
+        `DROP TABLE ${sql}; to let Ferry create it as converted, or compare it with \`ferry schema\``, `table:${name}`);
   });
 }
 
@@ -190,7 +195,7 @@ async function timeZoneChecks(source: PrecheckProbe, target: PrecheckProbe, ctx:
   }
   const what = zoned.length > 0 ? ` (${zoned.length} zone-aware column(s), e.g. ${zoned.slice(0, 3).join(', ')})` : '';
   const fix = ctx.target.engine === 'postgres'
-    ? `ALTER DATABASE ${ctx.target.database} SET timezone = '${s}'; (or set the applications' session time zone)`
+    ? `ALTER DATABASE ${quotePgIdent(ctx.target.database)} SET timezone = '${s}'; (or set the applications' session time zone)`
     : `SET GLOBAL time_zone = '${s}'; (needs the time zone tables loaded for named zones; or set the applications' session time zone)`;
   return [check('timezone', 'warn', 'Time zones',
     `the source's default time zone is ${s}, the target's ${t}. Ferry copies ${ctx.source.engine === 'mysql' ? 'TIMESTAMP' : 'timestamptz'} values as UTC instants, so the data is exact${what}; but applications that do not set a session zone will see them rendered in ${t} instead of ${s}, and DATETIME / timestamp-without-zone values are copied as the same wall-clock text`,
