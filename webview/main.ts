@@ -324,11 +324,15 @@ function renderAll(): void {
 // ---- actions --------------------------------------------------------------------------------------------------
 
 let pendingRender = 0;
+let listDirty = false;
 function onEdit(): void {
   const obj = selected();
   if (!obj) return;
+  const wasEdited = Object.prototype.hasOwnProperty.call(state.drafts, obj.id);
   state.drafts = withDraft(state.drafts, obj, saved, el.editor.value);
   persist();
+  const listChanged = wasEdited !== Object.prototype.hasOwnProperty.call(state.drafts, obj.id);
+  if (listChanged) listDirty = true;
   // Re-diffing on every key is cheap for one object's DDL, but batch to one frame for fast typists.
   if (pendingRender) return;
   pendingRender = requestAnimationFrame(() => {
@@ -340,7 +344,9 @@ function onEdit(): void {
     renderValidation(current);
     syncScroll();
     renderToolbar();
-    renderList();
+    // The list only changes when the object gains or loses its unsaved mark; skip rebuilding it per key.
+    if (listDirty) renderList();
+    listDirty = false;
   });
 }
 

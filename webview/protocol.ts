@@ -238,3 +238,24 @@ export function normalizeDdl(ddl: string): string {
     .replace(/;$/, '')
     .trimEnd();
 }
+
+/**
+ * The object as the protocol carries it: exactly the contract's fields. The host sends this projection rather
+ * than the engine's object, so a field the engine adds later cannot make the page refuse the report.
+ */
+export function objectForPage(o: ConvertedObject): ConvertedObject {
+  return {
+    id: o.id,
+    kind: o.kind,
+    phase: o.phase,
+    sourceDdl: o.sourceDdl,
+    generatedDdl: o.generatedDdl,
+    targetDdl: o.targetDdl,
+    overridden: o.overridden,
+    manual: o.manual,
+    warnings: o.warnings.map((w) => (w.fix === undefined
+      ? { code: w.code, object: w.object, level: w.level, message: w.message }
+      : { code: w.code, object: w.object, level: w.level, message: w.message, fix: w.fix })),
+    dependsOn: [...o.dependsOn],
+  };
+}

@@ -8,7 +8,7 @@ import { FerryError, redactSecrets } from '../engine/errors';
 import { TaskEvents, type FerryEvent } from '../engine/events';
 import type { Task } from '../engine/task';
 import { renderPanelHtml } from '../../webview/page-html';
-import { type BusyAction, type HostMessage, type OverrideChange, parseWebviewMessage, type WebviewMessage } from '../../webview/protocol';
+import { type BusyAction, type HostMessage, objectForPage, type OverrideChange, parseWebviewMessage, type WebviewMessage } from '../../webview/protocol';
 import { saveOverrides } from './overrides';
 import type { TaskHandle } from './task-handle';
 
@@ -186,7 +186,7 @@ export class SchemaPanel implements vscode.Disposable {
       taskName: this.task.name,
       sourceEngine: report.sourceEngine,
       targetEngine: report.targetEngine,
-      objects: report.objects,
+      objects: report.objects.map(objectForPage),
       savedOverrides: this.task.schemaOverrides,
       orphanOverrides: Object.keys(this.task.schemaOverrides).filter((id) => !ids.has(id)),
     });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConvertedObject } from '../../src/engine/convert/types';
 import {
-  HOST_MESSAGE_TYPES, type HostMessage, MAX_DDL_CHARS, parseHostMessage, parseWebviewMessage, sameDdl, WEBVIEW_MESSAGE_TYPES,
+  HOST_MESSAGE_TYPES, type HostMessage, MAX_DDL_CHARS, objectForPage, parseHostMessage, parseWebviewMessage, sameDdl, WEBVIEW_MESSAGE_TYPES,
   type WebviewMessage,
 } from '../../webview/protocol';
 
@@ -114,5 +114,16 @@ describe('protocol: sameDdl decides when an edit is no override', () => {
     assert.equal(sameDdl('CREATE TABLE a (x int)', 'CREATE TABLE a (x  int)'), false);
     assert.equal(sameDdl('CREATE TABLE a (\n  x int\n)', 'CREATE TABLE a (\n    x int\n)'), false);
     assert.equal(sameDdl('CREATE TABLE "A" (x int)', 'CREATE TABLE "a" (x int)'), false);
+  });
+});
+
+describe('protocol: objectForPage', () => {
+  it('projects an engine object with extra fields to one the page accepts, keeping every contract field', () => {
+    const engineObject = { ...film, renamedFrom: 'Film', warnings: [{ ...film.warnings[0], column: 'film_id' }] } as unknown as ConvertedObject;
+    const projected = objectForPage(engineObject);
+    assert.deepEqual(projected, film);
+    const report = { ...hostSamples[0], objects: [projected] };
+    assert.deepEqual(parseHostMessage(report), { ok: true, message: report });
+    assert.equal(parseHostMessage({ ...hostSamples[0], objects: [engineObject] }).ok, false, 'unprojected, the extra field is refused');
   });
 });
