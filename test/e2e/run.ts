@@ -13,7 +13,8 @@ import { launchBrowser, Workbench } from './lib/workbench';
 import { scenarios } from './scenarios';
 
 const args = process.argv.slice(2);
-const headed = args.includes('--headed');
+// `npm run test:e2e --headed` reaches us as npm_config_headed; `npm run test:e2e -- --headed` as an argument.
+const headed = args.includes('--headed') || process.env.npm_config_headed === 'true';
 const keep = args.includes('--keep');
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? args[onlyAt + 1]?.toLowerCase() : undefined;

@@ -139,6 +139,9 @@ export class Workbench {
   async pick(prompt: RegExp, label: string | RegExp): Promise<void> {
     await this.waitForQuickInput(prompt);
     const row = this.pickRow(label);
+    // Long lists render only the rows in view: filter by typing, as a user does, when the item is not there.
+    const shown = await row.waitFor({ timeout: 3000 }).then(() => true, () => false);
+    if (!shown && typeof label === 'string') await this.quickInputBox.fill(label.replace(/^\$\([\w-]+\)\s*/, ''));
     try {
       await row.waitFor({ timeout: 30_000 });
     } catch {
@@ -247,8 +250,27 @@ export class Workbench {
   async waitForTreeRow(viewTitle: string, label: string | RegExp, timeout = 30_000): Promise<Locator> {
     const pane = await this.view(viewTitle);
     const row = this.treeRow(pane, label);
+    const deadline = Date.now() + timeout;
+    // Trees render only the rows in view: scroll through a long tree from the top to find the row.
+    while (!(await row.isVisible().catch(() => false)) && Date.now() < deadline) {
+      const scroller = pane.locator('.monaco-list .monaco-scrollable-element').first();
+      if (await scroller.isVisible().catch(() => false)) {
+        await scroller.hover();
+        await this.page.mouse.wheel(0, -1_000_000);
+        await sleep(100);
+        for (let i = 0; i < 60 && !(await row.isVisible().catch(() => false)); i++) {
+          const before = await pane.locator('.monaco-list-row').first().getAttribute('data-index');
+          await this.page.mouse.wheel(0, 250);
+          await sleep(80);
+          const after = await pane.locator('.monaco-list-row').first().getAttribute('data-index');
+          if (before === after && i > 2) break;
+        }
+      }
+      if (await row.isVisible().catch(() => false)) break;
+      await sleep(300);
+    }
     try {
-      await row.waitFor({ timeout });
+      await row.waitFor({ timeout: Math.max(1000, deadline - Date.now()) });
     } catch {
       throw new Error(`the ${viewTitle} view shows no row ${label}; it shows: ${(await this.treeRows(viewTitle)).join(' | ') || 'nothing'}`);
     }

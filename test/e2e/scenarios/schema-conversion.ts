@@ -1,0 +1,88 @@
+// Scenario: Show Schema Conversion — the diff webview lists the objects and a Warning, takes an edit of one
+// table's DDL, Validate shows the server's error for a broken edit and passes a good one, Save, Apply.
+import { pgAdmin } from '../../helpers/db';
+import { readTask, runTaskCommand } from '../lib/ferry-ui';
+import { expect, type Scenario } from '../lib/scenario';
+import { squash } from '../lib/workbench';
+
+/** The hand edit: actor.first_name widened from varchar(45) to varchar(60). */
+const FIRST_NAME = /("?first_name"?\s+(?:character varying|varchar)\()45(\))/i;
+
+export const schemaConversion: Scenario = {
+  name: 'Show Schema Conversion lists objects with a Warning; Validate rejects a broken edit with the server error and passes a good one; Save and Apply',
+  dir: '04-schema-conversion',
+  timeoutMs: 180_000,
+  async run({ wb, workspace, targetDb, names, notes }) {
+    await runTaskCommand(wb, 'Ferry: Show Schema Conversion', names.task);
+    const list = await wb.webviewElement('[data-object-id]', 90_000);
+    await list.waitFor();
+    const view = wb.webview();
+    const ids = await view.locator('[data-object-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-object-id') ?? ''));
+    const tableIds = ids.filter((id) => id.startsWith('table:'));
+    expect(tableIds.length >= 16, `the object list shows ${tableIds.length} tables (Sakila has 16): ${ids.slice(0, 20).join(', ')}`);
+    for (const kind of ['view:', 'index:', 'foreign_key:']) {
+      expect(ids.some((id) => id.startsWith(kind)), `the object list has no ${kind} objects: ${ids.slice(0, 30).join(', ')}`);
+    }
+    await wb.screenshot('object-list');
+
+    // A Warning: film's ENUM/SET/YEAR columns have no exact PostgreSQL type.
+    const filmId = tableIds.find((id) => /\.film$/.test(id));
+    expect(filmId, `no film table in ${tableIds.join(', ')}`);
+    await view.locator(`[data-object-id="${filmId}"]`).click();
+    const warnings = view.locator('#warnings li');
+    await warnings.first().waitFor({ timeout: 20_000 });
+    const warningTexts = (await warnings.allInnerTexts()).map(squash);
+    expect(warningTexts.length > 0 && warningTexts.every((w) => w.length > 10), `film's warnings: ${warningTexts.join(' | ')}`);
+    await wb.screenshot('film-warnings');
+
+    // Edit actor: first a broken type, which the target server rejects.
+    const actorId = tableIds.find((id) => /\.actor$/.test(id));
+    expect(actorId, `no actor table in ${tableIds.join(', ')}`);
+    notes.set('editedObject', actorId);
+    await view.locator(`[data-object-id="${actorId}"]`).click();
+    const editor = view.locator('#target-ddl');
+    await editor.waitFor();
+    const generated = await editor.inputValue();
+    expect(FIRST_NAME.test(generated), `actor's converted DDL has no first_name varchar(45):\n${generated}`);
+    await editor.fill(generated.replace(FIRST_NAME, 'first_name no_such_type_e2e'));
+    await view.locator('#validate').click();
+    const result = view.locator('#validation-result');
+    await result.filter({ hasText: /no_such_type_e2e|does not exist|error/i }).waitFor({ timeout: 30_000 });
+    const bad = squash(await result.innerText());
+    expect(/type "no_such_type_e2e" does not exist/.test(bad), `Validate of the broken edit shows: "${bad}"`);
+    await wb.screenshot('validate-broken-edit-server-error');
+
+    // The good edit validates.
+    const good = generated.replace(FIRST_NAME, '$160$2');
+    await editor.fill(good);
+    await view.locator('#validate').click();
+    await result.filter({ hasNotText: /no_such_type_e2e/ }).filter({ hasText: /valid|ok|pass/i }).waitFor({ timeout: 30_000 });
+    const okText = squash(await result.innerText());
+    expect(!/error|fail|does not exist/i.test(okText), `Validate of the good edit shows: "${okText}"`);
+    await wb.screenshot('validate-good-edit-passes');
+
+    // Save: the override lands in the task file.
+    await view.locator('#save').click();
+    const deadline = Date.now() + 20_000;
+    let override: string | undefined;
+    while (Date.now() < deadline && !override) {
+      override = readTask(workspace, names.task).task.schemaOverrides[actorId];
+      if (!override) await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(override && /first_name"?\s+(character varying|varchar)\(60\)/i.test(override), `the task file's override of ${actorId}: ${override ?? 'missing'}`);
+    await wb.screenshot('saved-override');
+
+    // Apply: the target gets the schema with the edited actor table.
+    await view.locator('#apply').click();
+    await view.locator('#banner').filter({ hasText: /Applied \d+ object/ }).waitFor({ timeout: 90_000 }).catch(async () => {
+      const banner = squash(await view.locator('#banner').innerText().catch(() => ''));
+      throw new Error(`Apply did not report success; the page says: "${banner}"`);
+    });
+    await wb.screenshot('applied');
+    const c = await pgAdmin(targetDb);
+    try {
+      const r = await c.query("SELECT character_maximum_length AS len FROM information_schema.columns WHERE table_name = 'actor' AND column_name = 'first_name'");
+      expect(r.rows.length === 1 && Number(r.rows[0].len) === 60, `target actor.first_name length after Apply: ${JSON.stringify(r.rows)}`);
+    } finally { await c.end(); }
+  },
+};
