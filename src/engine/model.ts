@@ -90,6 +90,8 @@ export interface IndexPart {
   /** MySQL prefix length (characters). */
   prefixLength?: number;
   descending?: boolean;
+  /** PostgreSQL: NULLS FIRST/LAST when not the default for the direction (ASC: last, DESC: first). */
+  nulls?: 'first' | 'last';
   /** PostgreSQL operator class, when not the default. */
   opclass?: string;
 }

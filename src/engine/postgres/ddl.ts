@@ -228,6 +228,7 @@ export function renderIndex(t: Table, i: Index): string {
     let s = p.column !== undefined ? q(p.column) : `(${p.expression ?? ''})`;
     if (p.opclass) s += ` ${p.opclass}`;
     if (p.descending) s += ' DESC';
+    if (p.nulls) s += p.nulls === 'first' ? ' NULLS FIRST' : ' NULLS LAST';
     return s;
   });
   let sql = `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${q(i.name)} ON ${qq(t)}`;

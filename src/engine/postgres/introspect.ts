@@ -522,7 +522,9 @@ function buildIndex(i: {
     if (k >= i.nkey) { include.push(colName(attnum)); continue; }
     const part: IndexPart = attnum === 0 ? { expression: i.exprs[k] } : { column: colName(attnum) };
     const opt = Number(i.options?.[k] ?? 0);
+    // indoption: bit 0 DESC, bit 1 NULLS FIRST
     if (opt & 1) part.descending = true;
+    if (Boolean(opt & 2) !== Boolean(opt & 1)) part.nulls = opt & 2 ? 'first' : 'last';
     if (i.classes?.[k] && i.defaults?.[k] === false) part.opclass = i.classes[k];
     parts.push(part);
   }
