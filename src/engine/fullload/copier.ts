@@ -57,9 +57,9 @@ async function copyOne(item: WorkItem, source: SourceSession, target: TargetSess
       o.progress.rows(spec.tableId, result.rows);
       counted = result.rows;
     } else {
+      // No 'data' listener on the reader: it would start the flow before the writer is piped and lose rows.
       const rows = source.readChunk(spec, chunk);
-      rows.on('data', () => { counted++; o.progress.rows(spec.tableId, 1); });
-      result = await target.writeChunk(spec, rows, checkpoint, signal);
+      result = await target.writeChunk(spec, rows, checkpoint, signal, (n) => { counted += n; o.progress.rows(spec.tableId, n); });
       // Rows counted at the reader but not committed (never happens on success; kept exact anyway).
       if (counted !== result.rows) o.progress.rows(spec.tableId, result.rows - counted);
     }
@@ -110,3 +110,6 @@ export async function copyChunks(o: CopyOptions): Promise<{ rows: number; bytes:
   if (firstError !== undefined) throw firstError instanceof FerryError ? firstError : asFerryError(firstError, 'copying');
   return { rows, bytes };
 }
+
+// The runner imports the phase entry from here; fullload/index.ts is the canonical surface.
+export { runFullLoad } from './full-load';

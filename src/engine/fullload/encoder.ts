@@ -18,6 +18,8 @@ export type LineEncoder = (row: TargetRow) => string;
 export interface EncoderOptions {
   /** Called before taking more input; resolves when the destination can take more (MySQL socket drain). */
   gate?: () => Promise<void> | undefined;
+  /** Rows encoded since the previous call, reported once per pushed batch (progress). */
+  onRows?: (rows: number) => void;
 }
 
 export class RowEncoder extends Transform {
@@ -25,6 +27,7 @@ export class RowEncoder extends Transform {
   bytes = 0;
   private batch: string[] = [];
   private batchLength = 0;
+  private reportedRows = 0;
   private readonly keyIndexes: number[];
   private readonly ring: (KeyTuple | undefined)[];
 
@@ -47,6 +50,7 @@ export class RowEncoder extends Transform {
     this.batch = [];
     this.batchLength = 0;
     this.bytes += buf.length;
+    if (this.options.onRows) { this.options.onRows(this.rows - this.reportedRows); this.reportedRows = this.rows; }
     for (let off = 0; off < buf.length; off += MAX_PIECE) this.push(buf.subarray(off, Math.min(buf.length, off + MAX_PIECE)));
   }
 

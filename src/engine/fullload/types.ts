@@ -85,7 +85,7 @@ export interface TargetSession {
    * Writes the rows of one chunk and, when `checkpoint` is given, marks it done — all in one target
    * transaction; on any error (or abort) the transaction rolls back and nothing is marked.
    */
-  writeChunk(spec: CopySpec, rows: Readable, checkpoint: ChunkCheckpoint | null, signal?: AbortSignal): Promise<WriteResult>;
+  writeChunk(spec: CopySpec, rows: Readable, checkpoint: ChunkCheckpoint | null, signal?: AbortSignal, onRows?: (rows: number) => void): Promise<WriteResult>;
   close(): Promise<void>;
 }
 

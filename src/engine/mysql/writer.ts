@@ -90,11 +90,11 @@ export class MysqlTargetSession implements TargetSession {
     return Number((r as { n: string }[])[0].n);
   }
 
-  async writeChunk(spec: CopySpec, rows: Readable, checkpoint: ChunkCheckpoint | null, signal?: AbortSignal): Promise<WriteResult> {
+  async writeChunk(spec: CopySpec, rows: Readable, checkpoint: ChunkCheckpoint | null, signal?: AbortSignal, onRows?: (rows: number) => void): Promise<WriteResult> {
     const hex = spec.columns.map((c) => isHexLoadedColumn(c.target));
     const socket = this.socket;
     const gate = () => (socket.writableNeedDrain ? new Promise<void>((r) => socket.once('drain', () => r())) : undefined);
-    const encoder = new RowEncoder(spec, (row) => encodeLoadDataRow(row, hex), { gate });
+    const encoder = new RowEncoder(spec, (row) => encodeLoadDataRow(row, hex), { gate, onRows });
     let streamError: Error | undefined;
     pipeline(rows, encoder, (err) => { if (err) streamError = err; });
     const onAbort = () => encoder.destroy(new CancelledError('full load cancelled'));

@@ -69,12 +69,14 @@ async function ensureReplicaIdentity(admin: pg.Client, tables: Table[], events?:
 /** Creates or updates the task's publication over the migrated tables (partitions published through their root). */
 async function ensurePublication(admin: pg.Client, name: string, tables: Table[]): Promise<void> {
   const list = tables.filter((t) => !t.partitionOf).map(pgTableRef).join(', ');
+  const forTables = list ? ` FOR TABLE ${list}` : '';
   const version = Number((await admin.query('SHOW server_version_num')).rows[0].server_version_num);
   const exists = (await admin.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [name])).rowCount === 1;
   if (exists) {
-    await admin.query(`ALTER PUBLICATION ${quotePgIdent(name)} SET TABLE ${list}`);
+    // An empty list (incremental without a full load) leaves the publication as it is.
+    if (list) await admin.query(`ALTER PUBLICATION ${quotePgIdent(name)} SET TABLE ${list}`);
   } else {
-    await admin.query(`CREATE PUBLICATION ${quotePgIdent(name)} FOR TABLE ${list}${version >= 130000 ? ' WITH (publish_via_partition_root = true)' : ''}`);
+    await admin.query(`CREATE PUBLICATION ${quotePgIdent(name)}${forTables}${version >= 130000 ? ' WITH (publish_via_partition_root = true)' : ''}`);
   }
 }
 

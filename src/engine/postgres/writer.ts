@@ -72,9 +72,9 @@ export class PostgresTargetSession implements TargetSession {
     }
   }
 
-  writeChunk(spec: CopySpec, rows: Readable, checkpoint: ChunkCheckpoint | null, signal?: AbortSignal): Promise<WriteResult> {
+  writeChunk(spec: CopySpec, rows: Readable, checkpoint: ChunkCheckpoint | null, signal?: AbortSignal, onRows?: (rows: number) => void): Promise<WriteResult> {
     return this.inTransaction(checkpoint, () => new Promise<WriteResult>((resolve, reject) => {
-      const encoder = new RowEncoder(spec, encodeCopyRow);
+      const encoder = new RowEncoder(spec, encodeCopyRow, { onRows });
       const sink = this.client.query(copyFrom(this.copySql(spec)));
       const onAbort = () => encoder.destroy(new CancelledError('full load cancelled'));
       signal?.addEventListener('abort', onAbort, { once: true });
