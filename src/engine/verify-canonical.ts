@@ -248,6 +248,59 @@ export function canonicalYear(v: RawValue): string {
   return canonicalInteger(v);
 }
 
+type ArrayItem = string | null | ArrayItem[];
+
+/** Parses PostgreSQL array text (`{a,"b c",NULL,{1,2}}`, optionally with `[1:2]=` bounds); undefined when it is not one. */
+export function parsePgArray(text: string): ArrayItem[] | undefined {
+  let i = 0;
+  const s = text.trim().replace(/^(\[-?\d+:-?\d+\])+=/, '');
+  const parse = (): ArrayItem[] | undefined => {
+    if (s[i] !== '{') return undefined;
+    i++;
+    const out: ArrayItem[] = [];
+    if (s[i] === '}') { i++; return out; }
+    for (;;) {
+      while (s[i] === ' ') i++;
+      if (s[i] === '{') {
+        const inner = parse();
+        if (!inner) return undefined;
+        out.push(inner);
+      } else if (s[i] === '"') {
+        i++;
+        let v = '';
+        while (i < s.length && s[i] !== '"') {
+          if (s[i] === '\\') i++;
+          v += s[i++];
+        }
+        if (s[i] !== '"') return undefined;
+        i++;
+        out.push(v);
+      } else {
+        let v = '';
+        while (i < s.length && s[i] !== ',' && s[i] !== '}') v += s[i++];
+        v = v.trim();
+        out.push(v.toUpperCase() === 'NULL' ? null : v);
+      }
+      while (s[i] === ' ') i++;
+      if (s[i] === ',') { i++; continue; }
+      if (s[i] === '}') { i++; return out; }
+      return undefined;
+    }
+  };
+  const r = parse();
+  return r && i === s.length ? r : undefined;
+}
+
+/** Arrays: PostgreSQL quotes elements only when needed; compared element by element in the element's canonical form. */
+export function canonicalArray(element: Canonicaliser): Canonicaliser {
+  const walk = (items: ArrayItem[]): unknown[] => items.map((x) => (x === null ? null : Array.isArray(x) ? walk(x) : element(x)));
+  return (v) => {
+    const parsed = parsePgArray(text(v));
+    if (!parsed) return canonicalJson(v);
+    return JSON.stringify(walk(parsed));
+  };
+}
+
 const identity: Canonicaliser = (v) => (Buffer.isBuffer(v) ? `x:${v.toString('hex')}` : v);
 
 /** The canonicaliser of a target column type family. */
@@ -275,8 +328,8 @@ export function canonicaliserFor(type: ColumnType): Canonicaliser {
     case 'macaddr': return canonicalLower;
     case 'spatial': return canonicalBinary;
     case 'domain': return canonicaliserFor(type.base);
+    case 'array': return canonicalArray(canonicaliserFor(type.element));
     case 'enum':
-    case 'array':
     case 'tsvector':
     case 'xml':
     case 'other':

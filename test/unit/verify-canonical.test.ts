@@ -115,3 +115,13 @@ test('row hashes tell NULL from the text "NULL" and from an empty string, and ch
   assert.equal(chunkSum([a, b]), chunkSum([b, a]));
   assert.notEqual(chunkSum([a, b]), chunkSum([a, a]));
 });
+
+test('PostgreSQL arrays compare element by element whatever the quoting, NULL and nesting included', () => {
+  const texts = canonicaliserFor({ kind: 'array', element: { kind: 'text' }, dims: 1 });
+  assert.equal(texts('{"Trailers","Deleted Scenes"}'), texts('{Trailers,"Deleted Scenes"}'));
+  assert.equal(texts('{"a\\"b","c,d",NULL}'), JSON.stringify(['a"b', 'c,d', null]));
+  assert.notEqual(texts('{"NULL"}'), texts('{NULL}'));
+  const nums = canonicaliserFor({ kind: 'array', element: { kind: 'decimal' }, dims: 2 });
+  assert.equal(nums('{{1.50,2},{3,4.0}}'), nums('[1:2][1:2]={{1.5,2.00},{3,4}}'));
+  assert.equal(texts('{}'), '[]');
+});
