@@ -1,6 +1,6 @@
 // Plan and checkpoint bookkeeping: fresh plans from the snapshot, resume decisions from ferry_meta, the non-empty-target guard.
 import { FerryError } from '../errors';
-import type { ChunkRecord, MetaStore } from '../meta';
+import type { ChunkRecord } from '../meta';
 import type { QualifiedName } from '../model';
 import { type Chunk, loadKey, planChunks, storeKey } from './planner';
 import { profileTable } from './profile';
