@@ -209,7 +209,8 @@ function renderTags(obj: ConvertedObject): void {
 function renderDiffPanes(obj: ConvertedObject): void {
   const text = editorText(obj, saved, state.drafts);
   const sides = diffSides(obj.sourceDdl, text);
-  el.source.innerHTML = renderSideHtml(sides.left, 'left');
+  // With nothing converted yet (a manual object) every source line would show as removed: show it plainly.
+  el.source.innerHTML = renderSideHtml(text.trim() === '' ? diffSides(obj.sourceDdl, obj.sourceDdl).left : sides.left, 'left');
   // The overlay mirrors the textarea line for line; a trailing newline needs a last empty line to keep heights equal.
   el.highlight.innerHTML = renderSideHtml(sides.right, 'right');
   const overrideLines = diffUnified(obj.generatedDdl, text, 3);
@@ -250,7 +251,9 @@ function renderApplyResult(obj: ConvertedObject): void {
 function renderWarnings(obj: ConvertedObject): void {
   el.warningCount.textContent = String(obj.warnings.length);
   if (obj.warnings.length === 0) {
-    el.warnings.replaceChildren(node('li', { class: 'muted' }, 'No warnings: the conversion of this object is exact.'));
+    el.warnings.replaceChildren(node('li', { class: 'muted' }, obj.manual
+      ? 'Ferry cannot convert this object automatically: write its target DDL in the editor (saved as an override), or leave it empty to skip it.'
+      : 'No warnings: the conversion of this object is exact.'));
     return;
   }
   el.warnings.replaceChildren(...obj.warnings.map((w) => {
@@ -301,6 +304,7 @@ function renderDetail(): void {
     el.editor.scrollLeft = 0;
   }
   el.editor.dataset.objectId = obj.id;
+  el.editor.placeholder = obj.manual ? 'Write the target DDL for this object by hand (the source definition is on the left).' : '';
   renderTags(obj);
   renderDiffPanes(obj);
   syncScroll();

@@ -57,7 +57,8 @@ export function listItem(obj: ConvertedObject, inputs: ListInputs): ListItem {
     kind: obj.kind,
     name: displayName(obj.id),
     warnings: obj.warnings.filter((w) => w.level !== 'info').length,
-    manual: obj.manual || obj.warnings.some((w) => w.level === 'manual'),
+    // The object itself cannot be converted; a manual-level Warning on a converted object counts as a warning.
+    manual: obj.manual,
     overridden: status.overridden,
     edited: status.edited,
     applied: inputs.applyResults[obj.id],

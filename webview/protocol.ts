@@ -259,3 +259,55 @@ export function objectForPage(o: ConvertedObject): ConvertedObject {
     dependsOn: [...o.dependsOn],
   };
 }
+
+const PHASE_ORDER: Record<DdlPhase, number> = { 'pre-data': 0, 'post-data': 1, finalize: 2 };
+
+/**
+ * The report's objects as the page lists them: one entry per object id. The engine may render one object in
+ * several phases under one id (a table, then its identity restart in 'finalize'); an override of that id replaces
+ * all of them (it runs in the first phase), so the page shows and edits their texts as one, in phase order.
+ */
+export function objectsForPage(objects: readonly ConvertedObject[]): ConvertedObject[] {
+  const groups = new Map<string, ConvertedObject[]>();
+  for (const o of objects) {
+    const group = groups.get(o.id);
+    if (group) group.push(o);
+    else groups.set(o.id, [o]);
+  }
+  return [...groups.values()].map((group) => {
+    if (group.length === 1) return objectForPage(group[0]);
+    const parts = group.map(objectForPage).sort((a, b) => PHASE_ORDER[a.phase] - PHASE_ORDER[b.phase]);
+    const join = (texts: string[]) => texts.filter((t) => t.trim() !== '').join('\n\n');
+    const first = parts[0];
+    const overridden = parts.some((p) => p.overridden);
+    const warnings = new Map(parts.flatMap((p) => p.warnings).map((w) => [JSON.stringify([w.code, w.object, w.message]), w]));
+    return {
+      ...first,
+      sourceDdl: [...new Set(parts.map((p) => p.sourceDdl).filter((t) => t.trim() !== ''))].join('\n\n'),
+      generatedDdl: join(parts.map((p) => p.generatedDdl)),
+      // With an override the engine puts it on the first phase and empties the others.
+      targetDdl: overridden ? first.targetDdl : join(parts.map((p) => p.targetDdl)),
+      overridden,
+      manual: parts.some((p) => p.manual),
+      warnings: [...warnings.values()],
+      dependsOn: [...new Set(parts.flatMap((p) => p.dependsOn))].filter((d) => d !== first.id),
+    };
+  });
+}
+
+/** Apply results per object id (one object may run in several phases): ok only if every phase was ok. */
+export function applyResultsForPage(results: readonly ApplyObjectResult[]): ApplyObjectResult[] {
+  const byId = new Map<string, ApplyObjectResult>();
+  for (const r of results) {
+    const one: ApplyObjectResult = { id: r.id, ok: r.ok };
+    if (r.error !== undefined) one.error = r.error;
+    if (r.skipped !== undefined) one.skipped = r.skipped;
+    const seen = byId.get(r.id);
+    if (!seen) {
+      byId.set(r.id, one);
+    } else if (seen.ok && !one.ok) {
+      byId.set(r.id, one);
+    }
+  }
+  return [...byId.values()];
+}

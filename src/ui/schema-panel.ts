@@ -8,7 +8,7 @@ import { FerryError, redactSecrets } from '../engine/errors';
 import { TaskEvents, type FerryEvent } from '../engine/events';
 import type { Task } from '../engine/task';
 import { renderPanelHtml } from '../../webview/page-html';
-import { type BusyAction, type HostMessage, objectForPage, type OverrideChange, parseWebviewMessage, type WebviewMessage } from '../../webview/protocol';
+import { applyResultsForPage, type BusyAction, type HostMessage, objectsForPage, type OverrideChange, parseWebviewMessage, type WebviewMessage } from '../../webview/protocol';
 import { saveOverrides } from './overrides';
 import type { TaskHandle } from './task-handle';
 
@@ -180,13 +180,14 @@ export class SchemaPanel implements vscode.Disposable {
   }
 
   private postReport(report: ConversionReport): void {
-    const ids = new Set(report.objects.map((o) => o.id));
+    const objects = objectsForPage(report.objects);
+    const ids = new Set(objects.map((o) => o.id));
     this.post({
       type: 'report',
       taskName: this.task.name,
       sourceEngine: report.sourceEngine,
       targetEngine: report.targetEngine,
-      objects: report.objects.map(objectForPage),
+      objects,
       savedOverrides: this.task.schemaOverrides,
       orphanOverrides: Object.keys(this.task.schemaOverrides).filter((id) => !ids.has(id)),
     });
@@ -246,7 +247,8 @@ export class SchemaPanel implements vscode.Disposable {
     }
     this.busy('save', true);
     try {
-      const generated = new Map(this.report.objects.map((o) => [o.id, o.generatedDdl]));
+      // Per id as the page edits it (an object rendered in several phases is one text).
+      const generated = new Map(objectsForPage(this.report.objects).map((o) => [o.id, o.generatedDdl]));
       const result = await saveOverrides(vscode.workspace.fs, uri, changes, generated);
       if (result.written) this.lastWritten = result.text;
       this.task = await this.handle.reload();
@@ -287,9 +289,10 @@ export class SchemaPanel implements vscode.Disposable {
           return applySchema(this.task, passwords, events, abort.signal).finally(stopProgress);
         },
       );
-      const failed = results.filter((r) => !r.ok).length;
-      this.handle.log.info(`[${this.name}] schema applied: ${results.length - failed} objects ok, ${failed} failed`);
-      this.post({ type: 'applyResult', results: results.map((r) => ({ id: r.id, ok: r.ok, error: r.error === undefined ? undefined : redactSecrets(r.error), skipped: r.skipped })) }, true);
+      const perObject = applyResultsForPage(results).map((r) => (r.error === undefined ? r : { ...r, error: redactSecrets(r.error) }));
+      const failed = perObject.filter((r) => !r.ok).length;
+      this.handle.log.info(`[${this.name}] schema applied: ${perObject.length - failed} objects ok, ${failed} failed`);
+      this.post({ type: 'applyResult', results: perObject }, true);
     } catch (err) {
       this.handle.log.error(`[${this.name}] applying the schema failed: ${oneLine(err)}`);
       this.post({ type: 'applyFailed', error: oneLine(err) }, true);

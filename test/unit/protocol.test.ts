@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConvertedObject } from '../../src/engine/convert/types';
 import {
-  HOST_MESSAGE_TYPES, type HostMessage, MAX_DDL_CHARS, objectForPage, parseHostMessage, parseWebviewMessage, sameDdl, WEBVIEW_MESSAGE_TYPES,
+  applyResultsForPage, HOST_MESSAGE_TYPES, type HostMessage, MAX_DDL_CHARS, objectForPage, objectsForPage, parseHostMessage, parseWebviewMessage, sameDdl, WEBVIEW_MESSAGE_TYPES,
   type WebviewMessage,
 } from '../../webview/protocol';
 
@@ -125,5 +125,38 @@ describe('protocol: objectForPage', () => {
     const report = { ...hostSamples[0], objects: [projected] };
     assert.deepEqual(parseHostMessage(report), { ok: true, message: report });
     assert.equal(parseHostMessage({ ...hostSamples[0], objects: [engineObject] }).ok, false, 'unprojected, the extra field is refused');
+  });
+});
+
+describe('protocol: objectsForPage', () => {
+  const create: ConvertedObject = { ...film, generatedDdl: 'CREATE TABLE "public"."film" ();', targetDdl: 'CREATE TABLE "public"."film" ();', dependsOn: ['schema:public'] };
+  const restart: ConvertedObject = {
+    ...film, phase: 'finalize', generatedDdl: 'ALTER TABLE "public"."film" ALTER COLUMN "film_id" RESTART WITH 1001;',
+    targetDdl: 'ALTER TABLE "public"."film" ALTER COLUMN "film_id" RESTART WITH 1001;', dependsOn: ['table:public.film'],
+  };
+  const index: ConvertedObject = { ...film, id: 'index:public.film.i', kind: 'index', phase: 'post-data', warnings: [], dependsOn: ['table:public.film'] };
+
+  it('lists an object rendered in several phases once, its texts joined in phase order', () => {
+    const objects = objectsForPage([restart, index, create]);
+    assert.deepEqual(objects.map((o) => o.id), ['table:public.film', 'index:public.film.i']);
+    assert.deepEqual(objects[0], {
+      ...create,
+      generatedDdl: `${create.generatedDdl}\n\n${restart.generatedDdl}`,
+      targetDdl: `${create.generatedDdl}\n\n${restart.generatedDdl}`,
+      warnings: film.warnings,
+      dependsOn: ['schema:public'],
+    });
+  });
+
+  it('shows an override of such an object as the one text the engine runs', () => {
+    const [merged] = objectsForPage([{ ...create, overridden: true, targetDdl: 'CREATE TABLE hand ();' }, { ...restart, overridden: true, targetDdl: '' }]);
+    assert.equal(merged.targetDdl, 'CREATE TABLE hand ();');
+    assert.equal(merged.overridden, true);
+  });
+
+  it('combines apply results per object: ok only if every phase was', () => {
+    assert.deepEqual(applyResultsForPage([
+      { id: 'table:a.b', ok: true }, { id: 'index:a.b.i', ok: true }, { id: 'table:a.b', ok: false, error: 'restart failed' }, { id: 'table:a.b', ok: false, skipped: true },
+    ]), [{ id: 'table:a.b', ok: false, error: 'restart failed' }, { id: 'index:a.b.i', ok: true }]);
   });
 });

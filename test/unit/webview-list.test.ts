@@ -55,6 +55,13 @@ describe('object list', () => {
     assert.equal(items.get('view:public.actor_info')?.warnings, 0);
   });
 
+  it('badges a converted table with a manual-level Warning as a warning, not as a manual object', () => {
+    const table = obj('table', 'public.rental', { warnings: ['manual', 'info'] });
+    const [group] = buildObjectList([table], none, 'all', '');
+    assert.deepEqual([group.items[0].warnings, group.items[0].manual], [1, false]);
+    assert.deepEqual(buildObjectList([table], none, 'manual', ''), []);
+  });
+
   it('filters by warnings, manual, overridden, unsaved and failed, keeping group totals', () => {
     const inputs = { saved: { 'table:public.actor': 'X' }, drafts: { 'index:public.film.idx_title': 'Y' }, applyResults: { 'view:public.actor_info': { ok: false } } };
     const ids = (f: Parameters<typeof buildObjectList>[2]) => buildObjectList(objects, inputs, f, '').flatMap((g) => g.items.map((i) => i.id));
