@@ -66,6 +66,8 @@ export class SchemaPanel implements vscode.Disposable {
   /** Results that arrived while the page was hidden (and so not listening); sent when it is back. */
   private undelivered: HostMessage[] = [];
   private disposed = false;
+  /** Work in progress, re-announced to a page that comes back from hidden (it lost the earlier messages). */
+  private readonly running = new Set<BusyAction>();
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -126,6 +128,8 @@ export class SchemaPanel implements vscode.Disposable {
   }
 
   private busy(action: BusyAction, busy: boolean, detail?: string): void {
+    if (busy) this.running.add(action);
+    else this.running.delete(action);
     this.post({ type: 'busy', action, busy, detail });
   }
 
@@ -143,6 +147,7 @@ export class SchemaPanel implements vscode.Disposable {
       case 'ready':
         if (this.report) this.postReport(this.report);
         else await this.convert();
+        for (const action of this.running) this.post({ type: 'busy', action, busy: true });
         for (const m of this.undelivered.splice(0)) this.post(m, true);
         return;
       case 'reload':
