@@ -356,12 +356,13 @@ function emit(nodes: Node[], ctx: Context): string {
     }
     // ---- INTERVAL expr unit
     if (isWord(n, 'interval') && next) {
-      const unit = nodes[i + 2];
-      if (!isWord(unit) || !INTERVAL_UNITS[(unit as { v: string }).v.toLowerCase()]) {
-        throw new SqlTranslationError(`INTERVAL with unit ${unit && 'v' in unit ? unit.v : '?'}`);
+      const end = operandEnd(nodes, i + 1);
+      const unit = nodes[end];
+      if (!isWord(unit) || !INTERVAL_UNITS[textOf(unit).toLowerCase()]) {
+        throw new SqlTranslationError(`INTERVAL with unit ${unit ? textOf(unit) : '?'}`);
       }
-      out.push(`((${emit([next], ctx)}) * INTERVAL '${INTERVAL_UNITS[(unit as { v: string }).v.toLowerCase()]}')`);
-      i += 2;
+      out.push(`((${emit(nodes.slice(i + 1, end), ctx)}) * INTERVAL '${INTERVAL_UNITS[textOf(unit).toLowerCase()]}')`);
+      i = end;
       continue;
     }
     // ---- function call
@@ -393,8 +394,9 @@ function emit(nodes: Node[], ctx: Context): string {
       if (w === 'div') {
         const left = out.pop();
         if (left === undefined || !next) throw new SqlTranslationError('DIV without operands');
-        out.push(`div(${left}, ${emit([next], ctx)})`);
-        i++;
+        const end = operandEnd(nodes, i + 1);
+        out.push(`div(${left}, ${emit(nodes.slice(i + 1, end), ctx)})`);
+        i = end - 1;
         continue;
       }
       if (w === 'xor') throw new SqlTranslationError('XOR');
@@ -426,8 +428,9 @@ function emit(nodes: Node[], ctx: Context): string {
           // MySQL `/` is exact division (5/2 = 2.5000) and x/0 is NULL; PostgreSQL divides integers as integers and raises on 0.
           const left = out.pop();
           if (left === undefined || !next) throw new SqlTranslationError('division without operands');
-          out.push(`(${left})::numeric / NULLIF(${emit([next], ctx)}, 0)`);
-          i++;
+          const end = operandEnd(nodes, i + 1);
+          out.push(`(${left})::numeric / NULLIF(${emit(nodes.slice(i + 1, end), ctx)}, 0)`);
+          i = end - 1;
         } else out.push(v);
         break;
       }
@@ -435,6 +438,21 @@ function emit(nodes: Node[], ctx: Context): string {
     }
   }
   return join(out);
+}
+
+/** The end (exclusive) of the operand starting at `start`: [sign] (call | name chain | group | literal). */
+function operandEnd(nodes: Node[], start: number): number {
+  let i = start;
+  while (nodes[i]?.k === 'op' && ['-', '+', '~', '!'].includes(textOf(nodes[i]))) i++;
+  const n = nodes[i];
+  if (!n) return i;
+  if ((n.k === 'word' || n.k === 'ident') && nodes[i + 1]?.k === 'group') return i + 2;
+  if (isName(n)) {
+    let j = i;
+    while (nodes[j + 1]?.k === 'dot' && nodes[j + 2] && (nodes[j + 2].k === 'ident' || nodes[j + 2].k === 'word')) j += 2;
+    return j + 1;
+  }
+  return i + 1;
 }
 
 function join(parts: string[]): string {
