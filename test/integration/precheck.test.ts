@@ -112,6 +112,20 @@ describe('pre-check on the test servers', () => {
     }
   });
 
+  test('different default time zones warn and say what it means for zone-aware timestamps', async () => {
+    const target = await createPgDb('pc_tz');
+    try {
+      psql(target, `ALTER DATABASE "${target}" SET timezone = 'Europe/Berlin'`);
+      const results = await precheck(mysqlUrl(my), pgUrl(target), { source: MYSQL_PASSWORD, target: PG_PASSWORD });
+      const tz = find(results, 'timezone');
+      assert.equal(tz.level, 'warn');
+      assert.match(tz.message, /source's default time zone is UTC, the target's Europe\/Berlin/);
+      assert.equal(tz.fix, `ALTER DATABASE "${target}" SET timezone = 'UTC'; (or set the applications' session time zone)`);
+    } finally {
+      await dropPgDb(target);
+    }
+  });
+
   test('a wrong password fails the connection check with its fix and skips the other checks of that side', async () => {
     const results = await precheck(mysqlUrl(my), pgUrl(pgdb), { source: 'not-the-password', target: PG_PASSWORD });
     const r = find(results, 'source.connect');
@@ -217,7 +231,8 @@ describe('pre-check on misconfigured servers started for the test', () => {
   before(async () => {
     [noBinlog, statement, replicaWal, pgdb, myTarget] = await Promise.all([
       startMariadb(['server-id=1']),
-      startMariadb(['server-id=7', 'log-bin=binlog', 'binlog_format=STATEMENT', 'binlog_row_image=MINIMAL', 'expire_logs_days=0']),
+      startMariadb(['server-id=7', 'log-bin=binlog', 'binlog_format=STATEMENT', 'binlog_row_image=MINIMAL', 'expire_logs_days=0',
+        'max_allowed_packet=1M', 'local_infile=OFF']),
       startPostgres(['wal_level = replica']),
       createPgDb('pc_tgt'),
       createMysqlDb('pc_tgt'),
@@ -257,6 +272,23 @@ describe('pre-check on misconfigured servers started for the test', () => {
     assert.equal(find(results, 'source.server_id').message, 'server_id is 7');
     assert.equal(find(results, 'source.binlog_retention').level, 'pass');
     assert.deepEqual(failingChecks(results).map((x) => x.id).sort(), ['source.binlog_format', 'source.binlog_row_image']);
+  });
+
+  test('a MariaDB target with LOAD DATA LOCAL off and a packet smaller than the largest source row fails both', async () => {
+    const src = await createPgDb('pc_bigrow');
+    try {
+      psql(src, `CREATE TABLE doc (id int PRIMARY KEY, body text); INSERT INTO doc VALUES (1, repeat('x', 700000)), (2, 'small');`);
+      const results = await precheck(pgUrl(src), `mysql://root@127.0.0.1:${statement!.port}/fresh`, { source: PG_PASSWORD, target: EXTRA_PASSWORD });
+      const packet = find(results, 'target.max_allowed_packet');
+      assert.equal(packet.level, 'fail');
+      assert.match(packet.message, /largest row \(public\.doc\) is 683\.6 KiB/);
+      assert.equal(packet.fix, 'SET GLOBAL max_allowed_packet = 16777216; and max_allowed_packet=16777216 in the target\'s configuration');
+      assert.equal(find(results, 'target.local_infile').level, 'fail');
+      // The target database does not exist yet: Ferry creates it, root may.
+      assert.equal(find(results, 'target.database').level, 'warn');
+    } finally {
+      await dropPgDb(src);
+    }
   });
 
   test('a PostgreSQL source with wal_level=replica fails with ALTER SYSTEM and a restart', async () => {
