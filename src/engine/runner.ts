@@ -8,7 +8,7 @@ import type { ConversionReport } from './convert/types';
 import { CancelledError, FerryError, asFerryError } from './errors';
 import { type PhaseName, TaskEvents } from './events';
 import { runIncremental } from './cdc/replicator';
-import { runFullLoad } from './fullload/copier';
+import { runFullLoad } from './fullload/index';
 import { META_SCHEMA, type MetaStore, openMetaStore } from './meta';
 import { formatPosition } from './position';
 import { failingChecks, runPrecheck } from './precheck';

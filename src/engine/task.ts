@@ -97,7 +97,7 @@ export function validateTask(raw: unknown, origin = 'task'): Task {
     for (const [id, ddl] of Object.entries(raw.schemaOverrides)) {
       if (typeof ddl !== 'string') throw new TaskError(`${origin}: schemaOverrides["${id}"] must be DDL text`);
       if (!/^(schema|type|sequence|table|index|constraint|foreign_key|view|trigger|routine):.+/.test(id)) {
-        throw new TaskError(`${origin}: schemaOverrides key "${id}" is not an object id`, 'use the ids `ferry schema` prints, e.g. "table:public.film"');
+        throw new TaskError(`${origin}: schemaOverrides key "${id}" is not an object id`, 'use the ids `ferry schema` prints, e.g. "table:public.film" (or "table:public.film@finalize")');
       }
       schemaOverrides[id] = ddl;
     }

@@ -69,7 +69,13 @@ export function buildReport(conversion: Conversion, overrides: Record<string, st
   const objects: ConvertedObject[] = [];
   const byKey = new Map<string, ConvertedObject>();
 
-  const push = (o: DdlObject) => {
+  const phaseOf = new Map<string, string>();
+  const push = (rendered: DdlObject) => {
+    // An object rendered in several phases (a table and its identity restart) gets one id per phase, so an
+    // override of the table never swallows the restart that must run after the data load.
+    const first = phaseOf.get(rendered.id);
+    if (first === undefined) phaseOf.set(rendered.id, rendered.phase);
+    const o = first === undefined || first === rendered.phase ? rendered : { ...rendered, id: `${rendered.id}@${rendered.phase}` };
     const key = `${o.id}\u0000${o.phase}`;
     const existing = byKey.get(key);
     if (existing) {
@@ -77,7 +83,7 @@ export function buildReport(conversion: Conversion, overrides: Record<string, st
       existing.targetDdl = existing.generatedDdl;
       return;
     }
-    const sid = toSource.get(o.id);
+    const sid = toSource.get(rendered.id);
     const generated = joinStatements(o.statements);
     const obj: ConvertedObject = {
       id: o.id, kind: o.kind, phase: o.phase,
@@ -109,12 +115,10 @@ export function buildReport(conversion: Conversion, overrides: Record<string, st
         fix: 'remove the entry, or fix its id (run `ferry schema` to list the ids)' });
       continue;
     }
-    // An object rendered in several phases takes the override in its first phase and drops the others.
-    const matching = objects.filter((o) => o.id === id);
-    matching.forEach((o, i) => {
+    for (const o of objects.filter((x) => x.id === id)) {
       o.overridden = true;
-      o.targetDdl = i === 0 ? ddl : '';
-    });
+      o.targetDdl = ddl;
+    }
   }
   return { sourceEngine: conversion.source.engine, targetEngine, objects, warnings: reportWarnings };
 }

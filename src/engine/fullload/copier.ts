@@ -112,4 +112,3 @@ export async function copyChunks(o: CopyOptions): Promise<{ rows: number; bytes:
 }
 
 // The runner imports the phase entry from here; fullload/index.ts is the canonical surface.
-export { runFullLoad } from './full-load';

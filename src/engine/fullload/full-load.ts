@@ -19,7 +19,7 @@ export async function runFullLoad(ctx: FullLoadContext): Promise<FullLoadResult>
   const started = Date.now();
   const { task, events, signal } = ctx;
   const parallelism = Math.max(1, ctx.parallelism);
-  const specs = ctx.tables.map(buildCopySpec);
+  const specs = ctx.copyRows === false ? [] : ctx.tables.map(buildCopySpec);
   const describeTarget = (q: { schema: string; name: string }) => `${q.schema}.${q.name}`;
   let meta: MetaStore | undefined;
   let snapshot: SourceSnapshot | undefined;

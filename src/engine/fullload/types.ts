@@ -17,6 +17,11 @@ export interface FullLoadContext {
   signal: AbortSignal;
   parallelism: number;
   chunkRows: number;
+  /**
+   * false: only take the snapshot and save its position (publication/slot over `tables`), copy nothing —
+   * for tasks that replicate changes into tables the user filled another way. Default true.
+   */
+  copyRows?: boolean;
 }
 
 export interface FullLoadResult {
