@@ -254,6 +254,20 @@ describe('edge cases', () => {
     assert.equal(psql(copy, "SELECT nextval('public.free_seq')").trim(), '50');
   });
 
+  test('inside the caller\'s transaction it reads in that transaction, leaves it open and restores search_path', async () => {
+    const c = await pgAdmin(db);
+    try {
+      await c.query('SET search_path = "Sales", public');
+      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await c.query('CREATE TABLE "Sales".only_in_tx (x int)');
+      const s = await introspectPostgres(c, { schemas: ['Sales'] });
+      assert.ok(s.tables.some((t) => t.name === 'only_in_tx'));
+      const r = await c.query("SELECT current_setting('search_path') AS p, (now() <> statement_timestamp()) AS in_tx");
+      assert.deepEqual(r.rows[0], { p: '"Sales", public', in_tx: true });
+      await c.query('ROLLBACK');
+    } finally { await c.end(); }
+  });
+
   test('the filter keeps only the chosen relations, with their partitions and owned sequences', async () => {
     const c = await pgAdmin(db);
     try {

@@ -297,7 +297,7 @@ function orderViews(views: View[]): View[] {
 
 /** Whether SQL text refers to a relation: by its bare or quoted name as a whole identifier. */
 function mentions(sql: string, rel: QualifiedName): boolean {
-  const bare = /^[a-z_][a-z0-9_$]*$/.test(rel.name) ? `(?<![\\w$."])${escapeRegExp(rel.name)}(?![\\w$"])` : null;
+  const bare = /^[a-z_][a-z0-9_$]*$/.test(rel.name) ? `(?<![\\w$"])${escapeRegExp(rel.name)}(?![\\w$"])` : null;
   const quoted = escapeRegExp(q(rel.name));
   return new RegExp(bare ? `${bare}|${quoted}` : quoted).test(sql);
 }

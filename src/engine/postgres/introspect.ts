@@ -21,12 +21,19 @@ export interface IntrospectPostgresOptions {
  */
 export async function introspectPostgres(client: pg.Client, opts: IntrospectPostgresOptions = {}): Promise<Schema> {
   try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // Inside the caller's transaction (e.g. an exported snapshot) read in it and leave it open; otherwise read in
+    // one REPEATABLE READ transaction so that every catalog query sees the same schema.
+    const state = await client.query<{ in_tx: boolean; path: string }>(
+      "SELECT (now() <> statement_timestamp()) AS in_tx, current_setting('search_path') AS path");
+    const inTransaction = state.rows[0].in_tx === true || String(state.rows[0].in_tx) === 'true';
+    const searchPath = String(state.rows[0].path);
+    if (!inTransaction) await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
-      await client.query("SET LOCAL search_path = ''");
+      await client.query("SELECT pg_catalog.set_config('search_path', '', false)");
       return await readSchema(client, opts);
     } finally {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('SELECT pg_catalog.set_config(\'search_path\', $1, false)', [searchPath]).catch(() => undefined);
+      if (!inTransaction) await client.query('ROLLBACK').catch(() => undefined);
     }
   } catch (err) {
     throw asFerryError(err, 'reading the PostgreSQL schema');
