@@ -20,7 +20,11 @@ export class MysqlSession implements SqlSession {
   readonly engine = 'mysql' as const;
   constructor(readonly conn: Connection) {}
   async query(sql: string, params?: unknown[]): Promise<SqlRow[]> {
-    const [rows] = await this.conn.query(sql, params);
+    // Parameters go as a prepared statement: mysql2's client-side escaping writes backslashes, which
+    // the session's NO_BACKSLASH_ESCAPES mode (sessions.ts) would read as literal characters.
+    const [rows] = params && params.length > 0
+      ? await this.conn.execute(sql, params as (string | number | bigint | boolean | Date | Buffer | null)[])
+      : await this.conn.query(sql);
     return Array.isArray(rows) ? (rows as SqlRow[]) : [];
   }
   async close(): Promise<void> {

@@ -54,10 +54,10 @@ test('gives index names used by several tables a table prefix on PostgreSQL', ()
   assert.deepEqual([a, b].sort(), ['idx_fk_film_id', 'inventory_idx_fk_film_id']);
 });
 
-test('maps namespaces: MySQL database to the PostgreSQL schema, PostgreSQL public to the MySQL database', () => {
+test('maps namespaces: MySQL database to the PostgreSQL schema, PostgreSQL public to the MySQL database, other schemas beside it', () => {
   const m = createIdentifierMap(schema('mysql', [table('src', 't', ['a'])]), 'postgres', { ...opts, targetSchema: 'sakila' });
   assert.equal(m.table({ schema: 'src', name: 't' }).schema, 'sakila');
   const p = createIdentifierMap(schema('postgres', [table('public', 't', ['a']), table('legacy', 'u', ['a'])]), 'mysql', opts);
   assert.equal(p.table({ schema: 'public', name: 't' }).schema, 'dst');
-  assert.equal(p.table({ schema: 'legacy', name: 'u' }).schema, 'legacy');
+  assert.equal(p.table({ schema: 'legacy', name: 'u' }).schema, 'dst_legacy');
 });

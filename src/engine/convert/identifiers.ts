@@ -184,6 +184,7 @@ export function createIdentifierMap(source: Schema, target: EngineKind, options:
   }
 
   return {
+    namespace: namespaceOf,
     table(q: QualifiedName): QualifiedName {
       const ns = namespaceOf(q.schema);
       let name = relationNames.get(relationKey(q));
@@ -230,7 +231,9 @@ export function namespaceMapper(source: Schema, target: EngineKind, options: Con
   }
   if (source.engine === 'postgres' && target === 'mysql') {
     const main = source.namespaces.includes('public') || source.namespaces.length !== 1 ? 'public' : source.namespaces[0];
-    return (schema) => (schema === main ? options.targetDatabase : schema);
+    // Other schemas land in databases named after the target database and the schema, so they stay together
+    // and cannot meet an unrelated database of the same name on the server.
+    return (schema) => (schema === main ? options.targetDatabase : shortenIdentifier(`${options.targetDatabase}_${schema}`, 'mysql'));
   }
   return (schema) => schema;
 }

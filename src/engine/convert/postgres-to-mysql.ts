@@ -68,7 +68,9 @@ export const TYPE_RULES: { [K in ColumnType['kind']]: (t: Extract<ColumnType, { 
       warning: w('NUMERIC_AS_TEXT', 'warn', `numeric${t.precision ? `(${t.precision},${t.scale ?? 0})` : ' without precision'} exceeds MySQL DECIMAL(65,30): kept exactly as varchar(${len}) text`,
         'override the column type with decimal(p,s) if the values fit, or set lossless=false for decimal(65,30) with a failing check') };
   },
-  float: (t, i) => ({ native: t.bytes === 4 ? 'float' : 'double', type: { kind: 'float', bytes: t.bytes }, convert: floatConverter(i.column),
+  // real becomes double too: MySQL FLOAT prints 6 significant digits and rejects PostgreSQL's 3.4028235e+38, while
+  // every float4 value and its shortest text survive a double exactly.
+  float: (_t, i) => ({ native: 'double', type: { kind: 'float', bytes: 8 }, convert: floatConverter(i.column),
     warning: w('FLOAT_SPECIAL_VALUES', 'info', 'PostgreSQL floats can hold NaN and ±Infinity, MySQL cannot: such a value fails the copy',
       'check the source has none, or override the column type to varchar(32)') }),
   bool: () => ({ native: 'tinyint(1)', type: { kind: 'int', bytes: 1, unsigned: false, displayWidth: 1 }, convert: boolConverter }),
@@ -194,7 +196,7 @@ export const postgresToMysql: RuleSet = (source: Schema, ctx: ConversionContext)
   for (const t of source.types) if (t.kind === 'domain') domains.set(`${t.schema}.${t.name}`, t);
 
   for (const ns of source.namespaces) {
-    const target = ids.table({ schema: ns, name: '' }).schema;
+    const target = ids.namespace(ns);
     if (target !== ctx.options.targetDatabase) {
       warnings.push({ code: 'SCHEMA_AS_DATABASE', object: `schema:${ns}`, level: 'warn',
         message: `PostgreSQL schema "${ns}" becomes the MySQL database "${target}" (MySQL has no schemas inside a database)`,

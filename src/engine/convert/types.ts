@@ -34,7 +34,7 @@ export interface ConversionOptions {
   /**
    * MySQL->PostgreSQL: the PostgreSQL schema the source database lands in (default 'public').
    * PostgreSQL->MySQL: ignored; PG schema 'public' (or the only schema read) lands in the target
-   * database, every other PG schema in a MySQL database of the same name (with a Warning).
+   * database, every other PG schema in a MySQL database named `<targetDatabase>_<schema>` (with a Warning).
    * Same engine: MySQL lands in the target database; PostgreSQL schemas keep their names.
    */
   targetSchema?: string;
@@ -44,6 +44,8 @@ export interface ConversionOptions {
 
 /** Maps source identifiers to target identifiers deterministically (case folding, shortening, collisions). */
 export interface IdentifierMap {
+  /** The target namespace (PostgreSQL schema / MySQL database) a source namespace lands in. */
+  namespace(schema: string): string;
   /** The target name of a schema-level object (table, view, sequence, type, routine) in its namespace. */
   table(source: QualifiedName): QualifiedName;
   /** The target name of a column of a source table. */
