@@ -138,6 +138,9 @@ describe('Pagila', () => {
     const trig = schema.triggers.find((t) => t.name === 'film_fulltext_trigger');
     assert.deepEqual([trig?.table.name, trig?.timing, trig?.events], ['film', 'BEFORE', ['INSERT', 'UPDATE']]);
     assert.equal(schema.triggers.filter((t) => t.name === 'last_updated').length, 14);
+    const rule = schema.triggers.find((t) => t.name === 'payment_pk_update');
+    assert.deepEqual([rule?.table.name, rule?.timing, rule?.events], ['payment', 'RULE', ['UPDATE']]);
+    assert.match(rule?.definition ?? '', /^CREATE RULE payment_pk_update AS\s+ON UPDATE TO public\.payment/);
   });
 
   test('rendered with postgresDdl and applied to a fresh database, Pagila reads back identical (PG->PG round trip)', async () => {

@@ -95,7 +95,9 @@ async function readSchema(client: pg.Client, opts: IntrospectPostgresOptions): P
   }
   const rels = (await rows<RelRow>(client, `
     SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
-           greatest(c.reltuples, 0)::float8 AS reltuples,
+           (CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(greatest(pc2.reltuples, 0)), 0) FROM pg_catalog.pg_partition_tree(c.oid) pt
+                   JOIN pg_catalog.pg_class pc2 ON pc2.oid = pt.relid WHERE pt.isleaf)
+                 ELSE greatest(c.reltuples, 0) END)::float8 AS reltuples,
            (CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(pg_catalog.pg_total_relation_size(pt.relid)), 0) FROM pg_catalog.pg_partition_tree(c.oid) pt WHERE pt.isleaf)
                  ELSE pg_catalog.pg_total_relation_size(c.oid) END)::text AS bytes,
            pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
@@ -227,6 +229,14 @@ async function readSchema(client: pg.Client, opts: IntrospectPostgresOptions): P
       FROM pg_catalog.pg_trigger t
      WHERE t.tgrelid = ANY($1::oid[]) AND NOT t.tgisinternal AND t.tgparentid = 0
      ORDER BY t.tgrelid, t.tgname`, [relOids]);
+  // Rewrite rules (CREATE RULE) are event-driven like triggers and have no other place in the model: they are
+  // carried as Trigger entries with timing 'RULE' and their pg_get_ruledef text (views' own _RETURN rules excluded).
+  interface RuleRow { rel: number; name: string; event: string; instead: boolean; def: string }
+  const ruleRows = await rows<RuleRow>(client, `
+    SELECT r.ev_class::int8 AS rel, r.rulename AS name, r.ev_type::text AS event, r.is_instead AS instead, pg_catalog.pg_get_ruledef(r.oid) AS def
+      FROM pg_catalog.pg_rewrite r
+     WHERE r.ev_class = ANY($1::oid[]) AND r.rulename <> '_RETURN'
+     ORDER BY r.ev_class, r.rulename`, [relOids]);
 
   // ---- routines (aggregates have no pg_get_functiondef: built from pg_aggregate)
   interface ProcRow {
@@ -421,7 +431,16 @@ async function readSchema(client: pg.Client, opts: IntrospectPostgresOptions): P
       schema: rel.schema, name: t.name, table: { schema: rel.schema, name: rel.name },
       timing: triggerTiming(t.tgtype), events: triggerEvents(t.tgtype), definition: t.def,
     };
-  }).sort((a, b) => cmp(a.table.schema, b.table.schema) || cmp(a.table.name, b.table.name) || cmp(a.name, b.name));
+  });
+  const RULE_EVENTS: Record<string, string> = { '1': 'SELECT', '2': 'UPDATE', '3': 'INSERT', '4': 'DELETE' };
+  for (const r of ruleRows) {
+    const rel = relByOid.get(Number(r.rel)) as RelRow;
+    triggers.push({
+      schema: rel.schema, name: r.name, table: { schema: rel.schema, name: rel.name },
+      timing: 'RULE', events: [RULE_EVENTS[r.event] ?? r.event], definition: r.def.trim().replace(/;\s*$/, ''),
+    });
+  }
+  triggers.sort((a, b) => cmp(a.table.schema, b.table.schema) || cmp(a.table.name, b.table.name) || cmp(a.name, b.name));
 
   return {
     engine: 'postgres',
