@@ -15,7 +15,7 @@ let mysqlDb = '';
 let pgDb = '';
 let conversion: Conversion;
 let rows: Map<number, Record<string, unknown>>;
-let ddlErrors: string[] = [];
+const ddlErrors: string[] = [];
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 const D65_MAX = '99999999999999999999999999999999999.999999999999999999999999999999';
