@@ -28,7 +28,6 @@ function mapping(src: { schema: string; name: string }, tgt: { schema: string; n
 }
 
 const tinyintToBool: ValueConverter = (v) => (v === '0' ? 'f' : 't');
-const boolToTinyint: ValueConverter = (v) => (v === 't' ? '1' : '0');
 
 function itemColumns(): [Column, Column, ValueConverter?][] {
   return [
