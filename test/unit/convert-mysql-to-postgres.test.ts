@@ -312,6 +312,14 @@ describe('indexes, keys and constraints', () => {
     assert.ok(r.warnings.some((w) => w.code === 'CASE_INSENSITIVE_UNIQUE'));
   });
 
+  test('a case-insensitive or very long primary key is warned about', () => {
+    const out = convert(schemaOf([text('code', 1000)], { primaryKey: ['code'] }));
+    const codes = out.warnings.filter((w) => w.object === 'table:public.t').map((w) => w.code).sort();
+    assert.deepEqual(codes, ['CASE_INSENSITIVE_UNIQUE', 'PRIMARY_KEY_TOO_LONG']);
+    const ok = convert(schemaOf([text('code', 20, 'utf8mb4_bin')], { primaryKey: ['code'] }));
+    assert.deepEqual(ok.warnings.filter((w) => w.object === 'table:public.t').map((w) => w.code), []);
+  });
+
   test('MariaDB checks are translated; json_valid checks are dropped (json validates itself)', () => {
     const out = convert(schemaOf([col('a', { kind: 'int', bytes: 4, unsigned: false }, 'int(11)'), col('j', { kind: 'json', binary: false }, 'json')],
       { checks: [{ name: 'a_pos', expression: '`a` > 0 and `a` <> 7' }, { name: 'j', expression: 'json_valid(`j`)' }] }));

@@ -152,6 +152,17 @@ export const mysqlToPostgres: RuleSet = (source: Schema, ctx: ConversionContext)
       warn({ code: 'STORAGE_ENGINE', object: tableId, level: 'info', message: `storage engine ${t.engine} has no meaning on PostgreSQL` });
     }
 
+    // The primary key is a unique btree too: same case-sensitivity and entry-size caveats as unique indexes.
+    const pkColumns = t.primaryKey.map((n) => t.columns.find((c) => c.name === n)).filter((c): c is Column => c !== undefined);
+    const pkInsensitive = pkColumns.filter((c) => isInsensitiveCollation(c.collation) && (c.type.kind === 'char' || c.type.kind === 'text' || c.type.kind === 'enum'));
+    if (pkInsensitive.length > 0) {
+      warn({ code: 'CASE_INSENSITIVE_UNIQUE', object: tableId, level: 'warn', message: `the primary key uses case-insensitive collations on ${pkInsensitive.map((c) => c.name).join(', ')}: MySQL treats 'a' and 'A' as the same key, PostgreSQL does not`, fix: 'normalise the key values (lower()) or use a nondeterministic ICU collation if the application relies on it' });
+    }
+    const pkBytes = pkColumns.map((c) => maxValueBytes(c));
+    if (pkBytes.some((b) => b === undefined) || pkBytes.reduce<number>((a, b) => a + (b ?? 0), 0) > BTREE_MAX_BYTES) {
+      if (pkColumns.length > 0) warn({ code: 'PRIMARY_KEY_TOO_LONG', object: tableId, level: 'warn', message: `the primary key (${t.primaryKey.join(', ')}) may exceed PostgreSQL's btree entry limit (~2700 bytes) for long values; such rows would fail to load`, fix: 'check the longest key on the source (SELECT max(octet_length(col))) or use a surrogate key' });
+    }
+
     const table: Table = {
       schema: target.schema,
       name: target.name,
