@@ -84,7 +84,7 @@ export const mysqlToPostgres: RuleSet = (source: Schema, ctx: ConversionContext)
             warn({ code: 'GENERATED_VIRTUAL_AS_STORED', object: columnId, level: 'info', message: 'a VIRTUAL generated column becomes STORED (PostgreSQL 15 has only stored generated columns)' });
           }
         } catch (err) {
-          warn({ code: 'GENERATED_COLUMN_MANUAL', object: columnId, level: 'manual', message: `generated column expression could not be translated (${reason(err)}): the column becomes a plain column holding the copied values`, fix: `rewrite as GENERATED ALWAYS AS (…) STORED; MySQL expression: ${c.generated.expression}` });
+          warn({ code: 'GENERATED_COLUMN_MANUAL', object: columnId, level: 'manual', message: `generated column expression could not be translated (${reason(err)}): the column is created as a plain column, which the copy leaves empty (generated columns are not copied)`, fix: `rewrite it as GENERATED ALWAYS AS (…) STORED in the converted DDL; MySQL expression: ${c.generated.expression}` });
         }
       } else if (c.default && !out.identity) {
         const d = convertDefault(c.default, c, r, t);
