@@ -587,7 +587,9 @@ function callFunction(rawName: string, items: Node[], ctx: Context): string {
     case 'char_length': case 'character_length': return `char_length(${a(0)})`;
     case 'substring_index': throw new SqlTranslationError('SUBSTRING_INDEX()');
     case 'date_format': throw new SqlTranslationError('DATE_FORMAT() (format letters differ from to_char)');
-    case 'found_rows': case 'last_insert_id': case 'database': case 'schema': case 'connection_id': case 'uuid': case 'get_lock': case 'release_lock': case 'sleep':
+    // MySQL UUID() is version 1, gen_random_uuid() version 4: both unique 36-character texts
+    case 'uuid': return 'CAST(gen_random_uuid() AS text)';
+    case 'found_rows': case 'last_insert_id': case 'database': case 'schema': case 'connection_id': case 'get_lock': case 'release_lock': case 'sleep':
       throw new SqlTranslationError(`${rawName}()`);
     default: break;
   }
