@@ -28,6 +28,8 @@ export interface DdlChange {
   schema: string;
   /** The tables it affects, when known. */
   tables: QualifiedName[];
+  /** The live column names of each affected table after the statement (by `schema.name`); images after it use this order. */
+  columns?: Record<string, string[]>;
   /** PostgreSQL: the columns a Relation message added or dropped. */
   relation?: { table: QualifiedName; added: { name: string; typeText: string }[]; dropped: string[] };
   /** PostgreSQL TRUNCATE message: the tables to empty (with CASCADE / RESTART IDENTITY flags). */
@@ -72,4 +74,20 @@ export interface PreparedTransaction {
   /** A barrier runs alone: everything before it finishes first, nothing after it starts before it ends. */
   barrier: boolean;
   rows: number;
+}
+
+/** What a change stream yields: committed transactions in commit order, and position/liveness notes. */
+export type StreamItem =
+  | { kind: 'transaction'; tx: SourceTransaction }
+  /**
+   * The source is at `sourceTime` (epoch ms) and nothing of interest lies before `position`; `caughtUp`
+   * when the source said so (heartbeat / keepalive: no more log to send right now).
+   */
+  | { kind: 'position'; sourceTime: number; position: SourcePosition; caughtUp: boolean };
+
+/** A source log reader (binlog, pgoutput). Iterate once; `close` ends the iteration. */
+export interface ChangeStream extends AsyncIterable<StreamItem> {
+  /** Everything up to and including `position` is committed on the target (PostgreSQL acknowledges it to the slot). */
+  confirm(position: SourcePosition): void;
+  close(): Promise<void>;
 }

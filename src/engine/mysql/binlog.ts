@@ -1,0 +1,412 @@
+// BinlogReader: connects to MySQL/MariaDB as a replica (COM_BINLOG_DUMP by file/position, or MariaDB GTID),
+// decodes row events of the migrated tables and yields source transactions in commit order.
+import { crc32 } from 'node:zlib';
+import { randomInt } from 'node:crypto';
+import type { Connection } from 'mysql2/promise';
+import type { ConnectionConfig } from '../connection';
+import { ConnectionError, FerryError, asFerryError } from '../errors';
+import type { QualifiedName } from '../model';
+import { qualifiedKey } from '../model';
+import type { MysqlPosition } from '../position';
+import type { SourceValue } from '../convert/types';
+import type { ChangeStream, RowChange, SourceTransaction, StreamItem } from '../cdc/events';
+import { connectMysql } from './connect';
+import { E, type BinlogEvent, type TableMapEvent, parseEvent, readHeader, readLenEnc } from './binlog-events';
+import { type BinlogColumn, decodeValue } from './binlog-values';
+import { loadBinlogColumns } from './binlog-columns';
+import { ddlTables, isDdl, isTransactionControl } from './binlog-ddl';
+
+/** The part of mysql2's internal packet and command objects the raw dump uses. */
+interface RawPacket { buffer: Buffer; offset: number; end: number; isEOF(): boolean }
+interface RawCommand {
+  start: (packet: RawPacket, conn: RawConnection) => unknown;
+  on(event: string, l: (...a: unknown[]) => void): void;
+}
+interface RawConnection {
+  /** mysql2's own COM_BINLOG_DUMP command (it parses only four event types, so Ferry takes over its packet handler). */
+  _binlogDump(opts: { binlogPos: number; serverId: number; flags: number; filename: string }): RawCommand;
+  query(sql: string, cb: () => void): void;
+  writePacket(packet: { buffer: Buffer; length(): number; writeHeader(seq: number): void }): void;
+  pause(): void;
+  resume(): void;
+  destroy(): void;
+  on(event: string, l: (...a: unknown[]) => void): void;
+}
+
+export interface BinlogReaderOptions {
+  source: ConnectionConfig;
+  start: MysqlPosition;
+  /** The migrated source tables (database = source database) and the column order images are given in. */
+  tables: { name: QualifiedName; columns: string[] }[];
+  signal?: AbortSignal;
+  /** Replica server id; random in 1e9..2e9 by default so concurrent tasks never collide. */
+  serverId?: number;
+  /** The server sends a heartbeat after this many idle seconds (drives caught-up on an idle source). */
+  heartbeatSeconds?: number;
+  /** Stop reading from the socket while this many items are queued (back-pressure). */
+  highWater?: number;
+}
+
+/** The key of a MySQL transaction in ferry_meta: binlog file sequence and end offset, zero-padded. */
+export function binlogKey(p: { file: string; pos: number }): string {
+  const seq = Number(p.file.slice(p.file.lastIndexOf('.') + 1));
+  return `${String(seq).padStart(10, '0')}:${String(p.pos).padStart(12, '0')}`;
+}
+
+interface OpenTx {
+  id: string;
+  gtid?: string;
+  standalone: boolean;
+  changes: RowChange[];
+  ddl?: SourceTransaction['ddl'];
+}
+
+/** COM_BINLOG_DUMP (0x12): position, flags, server id, file name — in the shape mysql2's writePacket takes. */
+function dumpPacket(pos: number, serverId: number, filename: string): { buffer: Buffer; length(): number; writeHeader(seq: number): void } {
+  const name = Buffer.from(filename, 'utf8');
+  const buffer = Buffer.alloc(4 + 11 + name.length);
+  buffer[4] = 0x12;
+  buffer.writeUInt32LE(pos, 5);
+  buffer.writeUInt16LE(0, 9);
+  buffer.writeUInt32LE(serverId, 11);
+  name.copy(buffer, 15);
+  return {
+    buffer,
+    length: () => buffer.length,
+    writeHeader: (seq: number) => { buffer.writeUIntLE(buffer.length - 4, 0, 3); buffer[3] = seq; },
+  };
+}
+
+export class BinlogReader implements ChangeStream {
+  private conn?: Connection;
+  private meta?: Connection;
+  private raw?: RawConnection;
+  private readonly queue: StreamItem[] = [];
+  private notify?: () => void;
+  private failure?: FerryError;
+  private ended = false;
+  private paused = false;
+  private ddlPaused = false;
+  /** Per table: the image column order, and for each image column its position in the live (binlog) row. */
+  private readonly order = new Map<string, string[]>();
+  private readonly livePos = new Map<string, number[]>();
+  private file: string;
+  private pos: number;
+  private checksum = false;
+  private readonly gtidState = new Map<number, string>();
+  private readonly tableMaps = new Map<number, TableMapEvent>();
+  private readonly wanted: Set<string>;
+  private columns = new Map<string, BinlogColumn[]>();
+  private tx?: OpenTx;
+  private lastTimestamp = 0;
+  private pending: Promise<void> = Promise.resolve();
+  private readonly highWater: number;
+
+  constructor(private readonly opts: BinlogReaderOptions) {
+    this.file = opts.start.file;
+    this.pos = opts.start.pos;
+    if (opts.start.gtid) for (const g of opts.start.gtid.split(',')) { const t = g.trim(); if (/^\d+-\d+-\d+$/.test(t)) this.gtidState.set(Number(t.split('-')[0]), t); }
+    this.wanted = new Set(opts.tables.map((t) => qualifiedKey(t.name)));
+    for (const t of opts.tables) this.order.set(qualifiedKey(t.name), t.columns);
+    this.highWater = opts.highWater ?? 2000;
+  }
+
+  /** Connects, loads the live column definitions and starts the dump. */
+  async start(): Promise<void> {
+    const src = this.opts.source;
+    this.meta = await connectMysql(src, null);
+    this.setColumns(await loadBinlogColumns(this.meta, this.opts.tables.map((t) => t.name)));
+    const conn = await connectMysql(src, null);
+    this.conn = conn;
+    try {
+      const [vars] = await conn.query("SELECT @@global.binlog_format AS f, @@global.binlog_row_image AS i, @@global.binlog_checksum AS c, @@version AS v") as unknown as [{ f: string; i: string; c: string; v: string }[]];
+      const v = vars[0];
+      if (v.f !== 'ROW') throw new FerryError('CDC_BINLOG_FORMAT', `binlog_format is ${v.f} on the source; incremental sync needs row events`, { fix: 'SET GLOBAL binlog_format=ROW (and in my.cnf), then restart the task from a new full load' });
+      if (v.i !== 'FULL') throw new FerryError('CDC_BINLOG_ROW_IMAGE', `binlog_row_image is ${v.i} on the source; Ferry needs whole before/after images`, { fix: 'SET GLOBAL binlog_row_image=FULL (and in my.cnf), then restart the task from a new full load' });
+      const mariadb = /mariadb/i.test(v.v);
+      // Every event the server sends after this, the artificial first ROTATE included, ends in a CRC32.
+      this.checksum = v.c === 'CRC32';
+      // Tells the server we verify checksums ourselves, so it sends them rather than refusing the dump.
+      await conn.query('SET @master_binlog_checksum = @@global.binlog_checksum, @source_binlog_checksum = @@global.binlog_checksum');
+      await conn.query(`SET @master_heartbeat_period = ${Math.round((this.opts.heartbeatSeconds ?? 0.5) * 1e9)}`);
+      // MariaDB: send GTID events as such (capability 4) instead of rewriting them as BEGIN.
+      if (mariadb) await conn.query('SET @mariadb_slave_capability = 4');
+      let filename = this.file;
+      let pos = this.pos;
+      if (!filename) {
+        const gtid = this.opts.start.gtid;
+        if (!mariadb || !gtid) throw new FerryError('CDC_POSITION', 'the start position has neither a binlog file nor a MariaDB GTID', { fix: 'run the full load again to record a snapshot position' });
+        await conn.query('SET @slave_connect_state = ?, @slave_gtid_strict_mode = 0, @slave_gtid_ignore_duplicates = 0', [gtid]);
+        filename = '';
+        pos = 4;
+      }
+      // mysql2's promise connection wraps the callback connection that owns the socket and the command queue.
+      this.raw = (conn as unknown as { connection: RawConnection }).connection;
+      this.raw.on('error', (err: unknown) => this.fail(err));
+      this.raw.on('end', () => { if (!this.ended) this.fail(new ConnectionError('CDC_SOURCE_LOST', 'the source closed the binlog connection', { retryable: true })); });
+      const serverId = this.opts.serverId ?? randomInt(1_000_000_000, 2_000_000_000);
+      const onPacket = (packet: RawPacket): unknown => {
+        if (packet.isEOF()) { this.finish(); return null; }
+        // Each event packet starts with an OK byte (0x00) before the event itself.
+        this.onEvent(packet.buffer.subarray(packet.offset + 1, packet.end));
+        return onPacket;
+      };
+      // A statement in flight makes mysql2 queue the dump command instead of starting it at once, so its
+      // start() can be wrapped: it sends the dump request, then Ferry's handler reads the raw events.
+      this.raw.query('DO 0', () => undefined);
+      const cmd = this.raw._binlogDump({ binlogPos: pos, serverId, flags: 0, filename });
+
+      cmd.start = (_packet, c) => { c.writePacket(dumpPacket(pos, serverId, filename)); return onPacket; };
+      cmd.on('error', (err: unknown) => this.fail(err));
+    } catch (err) {
+      await this.close();
+      throw err instanceof FerryError ? err : asFerryError(err, 'starting the binlog dump');
+    }
+    this.opts.signal?.addEventListener('abort', () => void this.close(), { once: true });
+  }
+
+  confirm(): void {
+    // The binlog keeps no replica state on the source: progress lives in ferry_meta only.
+  }
+
+  async close(): Promise<void> {
+    this.ended = true;
+    this.raw?.destroy();
+    this.raw = undefined;
+    await this.conn?.end().catch(() => undefined);
+    this.conn = undefined;
+    await this.meta?.end().catch(() => undefined);
+    this.meta = undefined;
+    this.wake();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<StreamItem> {
+    for (;;) {
+      const item = this.queue.shift();
+      if (item) {
+        if (this.paused && this.queue.length < this.highWater / 2) { this.paused = false; if (!this.ddlPaused) this.raw?.resume(); }
+        yield item;
+        continue;
+      }
+      if (this.failure) throw this.failure;
+      if (this.ended) return;
+      await new Promise<void>((r) => { this.notify = r; });
+    }
+  }
+
+  private wake(): void {
+    const n = this.notify;
+    this.notify = undefined;
+    n?.();
+  }
+
+  private push(item: StreamItem): void {
+    this.queue.push(item);
+    if (!this.paused && this.queue.length >= this.highWater && this.raw) { this.paused = true; this.raw.pause(); }
+    this.wake();
+  }
+
+  private fail(err: unknown): void {
+    if (this.ended) return;
+    const e = asFerryError(err, 'binlog stream');
+    this.failure = e.code === 'ER_MASTER_FATAL_ERROR_READING_BINLOG' || (err as { errno?: number })?.errno === 1236
+      ? new FerryError('CDC_BINLOG_GONE', `the source cannot send the binlog from ${this.file}:${this.pos}: ${e.message}`,
+        { fix: 'the binlog file was purged (expire_logs_days / binlog_expire_logs_seconds); keep binlogs longer and run the full load again' })
+      : e;
+    this.ended = true;
+    this.wake();
+  }
+
+  private finish(): void {
+    this.ended = true;
+    this.wake();
+  }
+
+  private onEvent(raw: Buffer): void {
+    if (this.failure || this.ended) return;
+    try {
+      const h = readHeader(raw);
+      let buf = raw;
+      if (this.checksum) {
+        const body = raw.subarray(0, raw.length - 4);
+        const expected = raw.readUInt32LE(raw.length - 4);
+        if (crc32(body) !== expected) throw new FerryError('CDC_BINLOG_CHECKSUM', `binlog event at ${this.file}:${this.pos} fails its CRC32 check`, { fix: 'the network or the binlog file is corrupt; run mysqlbinlog --verify-binlog-checksum on it', retryable: true });
+        buf = body;
+      }
+      const ev = parseEvent(h, buf);
+      this.handle(h, ev);
+      // Artificial events (fake rotate, format description on resume) carry nextPos 0 and move nothing.
+      if (h.nextPos > 0 && h.type !== E.ROTATE) this.pos = h.nextPos;
+      if (h.timestamp > 0) this.lastTimestamp = h.timestamp;
+    } catch (err) {
+      this.fail(err);
+      this.raw?.destroy();
+    }
+  }
+
+  private position(): MysqlPosition {
+    const gtid = [...this.gtidState.values()].join(',');
+    return gtid ? { engine: 'mysql', file: this.file, pos: this.pos, gtid } : { engine: 'mysql', file: this.file, pos: this.pos };
+  }
+
+  private handle(h: ReturnType<typeof readHeader>, ev: BinlogEvent): void {
+    switch (ev.kind) {
+      case 'rotate':
+        this.file = ev.file;
+        this.pos = ev.pos;
+        return;
+      case 'heartbeat':
+        this.push({ kind: 'position', sourceTime: Date.now(), position: this.position(), caughtUp: true });
+        return;
+      case 'gtid':
+        this.tx = { id: ev.gtid, gtid: ev.gtid, standalone: ev.standalone, changes: [] };
+        this.gtidState.set(ev.domain, ev.gtid);
+        return;
+      case 'mysql_gtid':
+        this.tx = { id: ev.gtid, gtid: ev.gtid, standalone: false, changes: [] };
+        return;
+      case 'table_map':
+        this.tableMaps.set(ev.map.tableId, ev.map);
+        return;
+      case 'rows':
+        this.onRows(ev);
+        return;
+      case 'xid':
+        this.commit(h, `xid ${ev.xid}`);
+        return;
+      case 'query': {
+        const q = ev.query.trim();
+        const ctl = isTransactionControl(q);
+        if (ctl === 'begin') { if (!this.tx) this.tx = { id: `${this.file}:${this.pos}`, standalone: false, changes: [] }; return; }
+        if (ctl === 'commit') { this.commit(h); return; }
+        if (ctl === 'rollback') { this.tx = undefined; this.skipped(h); return; }
+        if (ev.errorCode !== 0) return;
+        const tables = ddlTables(q, ev.schema).filter((t) => this.wanted.has(qualifiedKey(t)));
+        if (isDdl(q) && tables.length > 0) {
+          const tx = this.tx ?? { id: `${this.file}:${this.pos}`, standalone: true, changes: [] };
+          this.tx = undefined;
+          this.onDdl(h, tx, q, ev.schema, tables);
+          return;
+        }
+        if (/^(insert|update|delete|replace)\b/i.test(q) && this.wanted.size > 0 && [...this.wanted].some((w) => w.startsWith(`${ev.schema}.`))) {
+          throw new FerryError('CDC_STATEMENT_EVENT', `the source logged a statement instead of row events: ${q.slice(0, 120)}`,
+            { fix: 'set binlog_format=ROW globally and for every session (no SET SESSION binlog_format=STATEMENT), then run the full load again' });
+        }
+        if (this.tx?.standalone) { this.tx = undefined; this.skipped(h); }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private skipped(h: ReturnType<typeof readHeader>): void {
+    if (h.nextPos > 0) this.pos = h.nextPos;
+    this.push({ kind: 'position', sourceTime: (h.timestamp || this.lastTimestamp) * 1000, position: this.position(), caughtUp: false });
+  }
+
+  private commit(h: ReturnType<typeof readHeader>, id?: string): void {
+    const tx = this.tx;
+    this.tx = undefined;
+    if (h.nextPos > 0) this.pos = h.nextPos;
+    if (!tx || (tx.changes.length === 0 && !tx.ddl)) { this.skipped(h); return; }
+    const resumeFrom = this.position();
+    const out: SourceTransaction = {
+      key: binlogKey(resumeFrom), id: tx.gtid ?? id ?? tx.id, resumeFrom,
+      commitTime: (h.timestamp || this.lastTimestamp) * 1000, changes: tx.changes,
+    };
+    if (tx.ddl) out.ddl = tx.ddl;
+    this.push({ kind: 'transaction', tx: out });
+  }
+
+  private setColumns(live: Map<string, BinlogColumn[]>): void {
+    for (const [key, cols] of live) {
+      this.columns.set(key, cols);
+      const order = this.order.get(key) ?? cols.map((c) => c.name);
+      this.livePos.set(key, order.map((n) => cols.findIndex((c) => c.name === n)));
+    }
+  }
+
+  /**
+   * A DDL statement on a migrated table: the reader stops taking packets, reloads the live definition so
+   * the rows after it decode with the new shape, switches the image order to the live columns, and then
+   * yields the DDL as its own transaction (it commits implicitly; MariaDB marks its GTID standalone).
+   */
+  private onDdl(h: ReturnType<typeof readHeader>, tx: OpenTx, statement: string, schema: string, tables: QualifiedName[]): void {
+    this.ddlPaused = true;
+    this.raw?.pause();
+    const endPos = h.nextPos;
+    const meta = this.meta;
+    if (!meta) return;
+    loadBinlogColumns(meta, tables).then((live) => {
+      const columns: Record<string, string[]> = {};
+      for (const t of tables) {
+        const key = qualifiedKey(t);
+        const cols = live.get(key);
+        if (cols) { this.order.set(key, cols.map((c) => c.name)); columns[key] = cols.map((c) => c.name); } else { this.columns.delete(key); }
+      }
+      this.setColumns(live);
+      tx.ddl = { statement, schema, tables, columns };
+      this.tx = tx;
+      if (endPos > 0) this.pos = endPos;
+      this.commit(h);
+      this.ddlPaused = false;
+      if (!this.paused) this.raw?.resume();
+    }, (err: unknown) => { this.fail(err); this.raw?.destroy(); });
+  }
+
+  private onRows(ev: Extract<BinlogEvent, { kind: 'rows' }>): void {
+    const map = this.tableMaps.get(ev.tableId);
+    if (!map) throw new FerryError('CDC_DECODE', `rows event for unknown table id ${ev.tableId} at ${this.file}:${this.pos}`, { fix: 'restart the task; if it repeats, report it' });
+    const name = { schema: map.schema, name: map.table };
+    const key = qualifiedKey(name);
+    if (!this.wanted.has(key)) return;
+    const cols = this.columns.get(key);
+    if (!cols || cols.length !== map.columns.length) {
+      throw new FerryError('CDC_SCHEMA_CHANGED', `table ${key} has ${map.columns.length} columns in the binlog at ${this.file}:${this.pos} but ${cols?.length ?? 0} in its current definition`,
+        { fix: 'the table was altered after these changes were logged; run the full load of this table again (its DDL is older than the task position)' });
+    }
+    this.decodeRows(ev, map, cols, this.livePos.get(key) as number[]);
+  }
+
+  private decodeRows(ev: Extract<BinlogEvent, { kind: 'rows' }>, map: TableMapEvent, cols: BinlogColumn[], livePos: number[]): void {
+    const buf = ev.body;
+    let p = ev.offset;
+    const n = readLenEnc(buf, p); p += n.size;
+    const ncols = n.value;
+    const bitmapLen = (ncols + 7) >> 3;
+    const present1 = buf.subarray(p, p + bitmapLen); p += bitmapLen;
+    let present2 = present1;
+    if (ev.op === 'update') { present2 = buf.subarray(p, p + bitmapLen); p += bitmapLen; }
+    const table = { schema: map.schema, name: map.table };
+    const image = (row: SourceValue[]): SourceValue[] => livePos.map((i) => (i < 0 ? null : row[i]));
+    const readRow = (present: Buffer): SourceValue[] => {
+      const row: SourceValue[] = new Array(ncols).fill(null);
+      let count = 0;
+      for (let i = 0; i < ncols; i++) if (present[i >> 3] & (1 << (i & 7))) count++;
+      const nulls = buf.subarray(p, p + ((count + 7) >> 3));
+      p += (count + 7) >> 3;
+      let k = 0;
+      for (let i = 0; i < ncols; i++) {
+        if (!(present[i >> 3] & (1 << (i & 7)))) continue;
+        const isNull = (nulls[k >> 3] & (1 << (k & 7))) !== 0;
+        k++;
+        if (isNull) continue;
+        const v = decodeValue(buf, p, map.columns[i], cols[i]);
+        row[i] = v.value;
+        p += v.size;
+      }
+      return row;
+    };
+    if (!this.tx) this.tx = { id: `${this.file}:${this.pos}`, standalone: false, changes: [] };
+    while (p < buf.length) {
+      if (ev.op === 'insert') this.tx.changes.push({ kind: 'insert', table, after: image(readRow(present1)) });
+      else if (ev.op === 'delete') this.tx.changes.push({ kind: 'delete', table, before: image(readRow(present1)) });
+      else {
+        const before = image(readRow(present1));
+        const after = image(readRow(present2));
+        this.tx.changes.push({ kind: 'update', table, before, after });
+      }
+    }
+  }
+}
