@@ -2,9 +2,7 @@
 // postgresDdl: what is rendered applies with zero errors and reads back identical.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { createPgDb, DATASETS, dropPgDb, pgAdmin, PG_PASSWORD, PG_PORT, psql } from '../helpers/db';
+import { createPgDb, dropPgDb, loadPagila, pgAdmin, psql } from '../helpers/db';
 import { introspectPostgres } from '../../src/engine/postgres/introspect';
 import { postgresDdl } from '../../src/engine/postgres/ddl';
 import { convertSchema } from '../../src/engine/convert/index';
@@ -13,20 +11,9 @@ import type { Schema, Table } from '../../src/engine/model';
 const dbs: string[] = [];
 after(async () => { for (const d of dbs) await dropPgDb(d); });
 
-/**
- * Pagila into a fresh database. Statements that need PostgreSQL 17 (JSON_TABLE, transaction_timeout) fail on 15
- * and are expected to; helpers/db.ts loadPagila() does not yet accept the JSON_TABLE one, hence this loader.
- */
 async function loadPagila15(): Promise<string> {
-  const name = await createPgDb('pagila_in');
+  const name = await loadPagila('pagila_in');
   dbs.push(name);
-  for (const file of ['pagila-schema.sql', 'pagila-data.sql']) {
-    const r = spawnSync('psql', ['-h', '127.0.0.1', '-p', String(PG_PORT), '-U', 'postgres', '-d', name, '-q', '-f', path.join(DATASETS, 'pagila', file)],
-      { env: { ...process.env, PGPASSWORD: PG_PASSWORD }, maxBuffer: 1 << 28 });
-    const errors = r.stderr.toString().split('\n').filter((l) => /ERROR/.test(l))
-      .filter((l) => !/transaction_timeout|syntax error at or near "(AS|NOT)"|films_per_customer_rental|does not exist/.test(l));
-    assert.deepEqual(errors, [], `loading ${file}`);
-  }
   return name;
 }
 
