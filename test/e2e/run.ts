@@ -1,6 +1,6 @@
 // The e2e runner: packages Ferry, installs the .vsix into one private code-server for the whole suite,
 // drives it with Chromium through the scenarios in order, prints a line per scenario and "N passed, N failed".
-//   npm run test:e2e [-- --headed] [-- --only <words>] [-- --keep]
+//   npm run test:e2e [-- --headed] [-- --only <words>] [-- --keep] [-- --vsix FILE]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -17,7 +17,11 @@ const args = process.argv.slice(2);
 const headed = args.includes('--headed') || process.env.npm_config_headed === 'true';
 const keep = args.includes('--keep');
 const onlyAt = args.indexOf('--only');
-const only = onlyAt >= 0 ? args[onlyAt + 1]?.toLowerCase() : undefined;
+// --only a,b: the scenarios whose name or folder contains any of the words (later ones need earlier ones' work).
+const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').toLowerCase().split(',').filter(Boolean) : undefined;
+// --vsix FILE installs a given package instead of running `npm run package` (debugging a build).
+const vsixAt = args.indexOf('--vsix');
+const givenVsix = vsixAt >= 0 ? path.resolve(args[vsixAt + 1] ?? '') : undefined;
 
 const t0 = Date.now();
 const elapsed = (from = t0) => `${((Date.now() - from) / 1000).toFixed(1)} s`;
@@ -56,8 +60,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 async function main(): Promise<number> {
-  const selected: Scenario[] = only ? scenarios.filter((s) => s.name.toLowerCase().includes(only) || s.dir.includes(only)) : scenarios;
-  if (selected.length === 0) { say(`no scenario matches "${only}"`); return 1; }
+  const selected: Scenario[] = only ? scenarios.filter((s) => only.some((w) => s.name.toLowerCase().includes(w) || s.dir.includes(w))) : scenarios;
+  if (selected.length === 0) { say(`no scenario matches "${only?.join(',')}"`); return 1; }
 
   note('test databases');
   execFileSync('bash', [path.join(ROOT, 'test', 'db', 'start.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -67,8 +71,8 @@ async function main(): Promise<number> {
   databases.pg.push(targetDb);
   note(`Sakila loaded into MariaDB ${sourceDb}; target PostgreSQL database ${targetDb}`);
 
-  note('npm run package');
-  const vsix = packageExtension();
+  note(givenVsix ? `using ${givenVsix}` : 'npm run package');
+  const vsix = givenVsix ?? packageExtension();
   const runDir = path.join(WORK, `run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   // Earlier runs' scratch dirs go; anything else under .work (e.g. a throwaway extension) stays.
   for (const old of existsSync(WORK) ? readdirSync(WORK) : []) if (old.startsWith('run-')) rmSync(path.join(WORK, old), { recursive: true, force: true });
@@ -91,6 +95,8 @@ async function main(): Promise<number> {
   note(`code-server (pid ${server.pid}) on port ${server.port}, log ${path.relative(ROOT, dirs.logFile)}`);
   browser = await launchBrowser(headed);
   const wb = await Workbench.open(browser, server.url, SCREENSHOTS);
+  // Contributed commands reach the palette once the extension host has scanned the extension.
+  await wb.activityItem('Ferry').waitFor({ timeout: 60_000 }).catch(() => note('the Ferry activity-bar item did not appear'));
   note('workbench ready');
 
   const ctx: E2EContext = {

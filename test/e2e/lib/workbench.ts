@@ -277,6 +277,20 @@ export class Workbench {
     return row;
   }
 
+  /** The text ("label description") of a tree row, scrolled into view first. */
+  async treeRowText(viewTitle: string, label: string | RegExp): Promise<string> {
+    const row = await this.waitForTreeRow(viewTitle, label);
+    return squash(await row.evaluate((el) => [el.querySelector('.label-name')?.textContent ?? el.textContent ?? '',
+      el.querySelector('.label-description')?.textContent ?? ''].join(' ')));
+  }
+
+  /** Types into the open quick pick's filter box and returns the rows left (empty text clears the filter). */
+  async filterQuickPick(text: string): Promise<string[]> {
+    await this.quickInputBox.fill(text);
+    await sleep(400);
+    return this.quickPickItems();
+  }
+
   /** Expands a tree row (no-op when already expanded) and waits for its first child. */
   async expand(viewTitle: string, label: string | RegExp, timeout = 30_000): Promise<void> {
     const row = await this.waitForTreeRow(viewTitle, label);
@@ -291,9 +305,20 @@ export class Workbench {
     while (Date.now() < deadline) {
       // The first child is the next row of the list, one level deeper.
       if (await next.count() > 0 && Number(await next.first().getAttribute('aria-level')) > level) return;
+      // The first child may be below the visible part of the tree: scroll a little to render it.
+      if (await next.count() === 0 && await row.isVisible().catch(() => false)) {
+        await pane.locator('.monaco-list').first().hover();
+        await this.page.mouse.wheel(0, 60);
+      }
       await sleep(200);
     }
     throw new Error(`${label} in ${viewTitle} did not show children within ${timeout / 1000} s`);
+  }
+
+  /** Collapses a tree row (no-op when it is collapsed or a leaf). */
+  async collapse(viewTitle: string, label: string | RegExp): Promise<void> {
+    const row = await this.waitForTreeRow(viewTitle, label);
+    if ((await row.getAttribute('aria-expanded')) === 'true') await row.locator('.monaco-tl-twistie').click();
   }
 
   /** Right-clicks a tree row and chooses a context-menu entry. */

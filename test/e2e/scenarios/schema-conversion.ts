@@ -5,8 +5,9 @@ import { readTask, runTaskCommand } from '../lib/ferry-ui';
 import { expect, type Scenario } from '../lib/scenario';
 import { squash } from '../lib/workbench';
 
-/** The hand edit: actor.first_name widened from varchar(45) to varchar(60). */
-const FIRST_NAME = /("?first_name"?\s+(?:character varying|varchar)\()45(\))/i;
+/** The hand edit: film_text.title widened from varchar(255) to varchar(300). */
+const TITLE = /("?title"?\s+(?:character varying|varchar)\()255(\))/i;
+const EDITED_TABLE = 'film_text';
 
 export const schemaConversion: Scenario = {
   name: 'Show Schema Conversion lists objects with a Warning; Validate rejects a broken edit with the server error and passes a good one; Save and Apply',
@@ -18,7 +19,9 @@ export const schemaConversion: Scenario = {
     await list.waitFor();
     const view = wb.webview();
     const ids = await view.locator('[data-object-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-object-id') ?? ''));
-    const tableIds = ids.filter((id) => id.startsWith('table:'));
+    const tableIds = [...new Set(ids.filter((id) => id.startsWith('table:')))];
+    // Checked last, so one listing fault does not hide what the rest of the flow does.
+    const listedTwice = [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
     expect(tableIds.length >= 16, `the object list shows ${tableIds.length} tables (Sakila has 16): ${ids.slice(0, 20).join(', ')}`);
     for (const kind of ['view:', 'index:', 'foreign_key:']) {
       expect(ids.some((id) => id.startsWith(kind)), `the object list has no ${kind} objects: ${ids.slice(0, 30).join(', ')}`);
@@ -28,23 +31,29 @@ export const schemaConversion: Scenario = {
     // A Warning: film's ENUM/SET/YEAR columns have no exact PostgreSQL type.
     const filmId = tableIds.find((id) => /\.film$/.test(id));
     expect(filmId, `no film table in ${tableIds.join(', ')}`);
-    await view.locator(`[data-object-id="${filmId}"]`).click();
+    await view.locator(`[data-object-id="${filmId}"]`).first().click();
     const warnings = view.locator('#warnings li');
     await warnings.first().waitFor({ timeout: 20_000 });
     const warningTexts = (await warnings.allInnerTexts()).map(squash);
     expect(warningTexts.length > 0 && warningTexts.every((w) => w.length > 10), `film's warnings: ${warningTexts.join(' | ')}`);
     await wb.screenshot('film-warnings');
 
-    // Edit actor: first a broken type, which the target server rejects.
-    const actorId = tableIds.find((id) => /\.actor$/.test(id));
-    expect(actorId, `no actor table in ${tableIds.join(', ')}`);
-    notes.set('editedObject', actorId);
-    await view.locator(`[data-object-id="${actorId}"]`).click();
+    // Edit film_text: first a broken type, which the target server rejects.
+    const editedId = tableIds.find((id) => id.endsWith(`.${EDITED_TABLE}`));
+    expect(editedId, `no ${EDITED_TABLE} table in ${tableIds.join(', ')}`);
+    notes.set('editedObject', editedId);
+    // The table's CREATE TABLE entry (an id may also carry e.g. its identity restart; see listedTwice).
     const editor = view.locator('#target-ddl');
-    await editor.waitFor();
-    const generated = await editor.inputValue();
-    expect(FIRST_NAME.test(generated), `actor's converted DDL has no first_name varchar(45):\n${generated}`);
-    await editor.fill(generated.replace(FIRST_NAME, 'first_name no_such_type_e2e'));
+    const entries = view.locator(`[data-object-id="${editedId}"]`);
+    let generated = '';
+    for (let i = 0; i < await entries.count() && !/CREATE TABLE/i.test(generated); i++) {
+      await entries.nth(i).click();
+      await editor.waitFor();
+      await new Promise((r) => setTimeout(r, 200));
+      generated = await editor.inputValue();
+    }
+    expect(TITLE.test(generated), `${EDITED_TABLE}'s converted DDL has no title varchar(255):\n${generated}`);
+    await editor.fill(generated.replace(TITLE, 'title no_such_type_e2e'));
     await view.locator('#validate').click();
     const result = view.locator('#validation-result');
     await result.filter({ hasText: /no_such_type_e2e|does not exist|error/i }).waitFor({ timeout: 30_000 });
@@ -53,7 +62,7 @@ export const schemaConversion: Scenario = {
     await wb.screenshot('validate-broken-edit-server-error');
 
     // The good edit validates.
-    const good = generated.replace(FIRST_NAME, '$160$2');
+    const good = generated.replace(TITLE, '$1300$2');
     await editor.fill(good);
     await view.locator('#validate').click();
     await result.filter({ hasNotText: /no_such_type_e2e/ }).filter({ hasText: /valid|ok|pass/i }).waitFor({ timeout: 30_000 });
@@ -66,10 +75,10 @@ export const schemaConversion: Scenario = {
     const deadline = Date.now() + 20_000;
     let override: string | undefined;
     while (Date.now() < deadline && !override) {
-      override = readTask(workspace, names.task).task.schemaOverrides[actorId];
+      override = readTask(workspace, names.task).task.schemaOverrides[editedId];
       if (!override) await new Promise((r) => setTimeout(r, 300));
     }
-    expect(override && /first_name"?\s+(character varying|varchar)\(60\)/i.test(override), `the task file's override of ${actorId}: ${override ?? 'missing'}`);
+    expect(override && /title"?\s+(character varying|varchar)\(300\)/i.test(override), `the task file's override of ${editedId}: ${override ?? 'missing'}`);
     await wb.screenshot('saved-override');
 
     // Apply: the target gets the schema with the edited actor table.
@@ -81,8 +90,9 @@ export const schemaConversion: Scenario = {
     await wb.screenshot('applied');
     const c = await pgAdmin(targetDb);
     try {
-      const r = await c.query("SELECT character_maximum_length AS len FROM information_schema.columns WHERE table_name = 'actor' AND column_name = 'first_name'");
-      expect(r.rows.length === 1 && Number(r.rows[0].len) === 60, `target actor.first_name length after Apply: ${JSON.stringify(r.rows)}`);
+      const r = await c.query("SELECT character_maximum_length AS len FROM information_schema.columns WHERE table_name = $1 AND column_name = 'title'", [EDITED_TABLE]);
+      expect(r.rows.length === 1 && Number(r.rows[0].len) === 300, `target ${EDITED_TABLE}.title length after Apply: ${JSON.stringify(r.rows)}`);
     } finally { await c.end(); }
+    expect(listedTwice.length === 0, `the object list shows ${listedTwice.length} objects twice: ${listedTwice.slice(0, 5).join(', ')}`);
   },
 };
