@@ -30,7 +30,11 @@ function sourceIds(conversion: Conversion): Map<string, string> {
   for (const s of source.sequences) add(['sequence'], s, ids.table(s));
   for (const t of source.types) add(['type'], t, ids.table(t));
   for (const r of source.routines) add(['routine'], r, ids.table(r));
-  for (const tr of source.triggers) add(['trigger'], tr, ids.table(tr));
+  for (const tr of source.triggers) {
+    add(['trigger'], tr, ids.table(tr));
+    // PostgreSQL trigger names are unique per table only, so the renderers id them under their table.
+    map.set(objectId('trigger', ids.table(tr.table), ids.constraint(tr.table, tr.name)), objectId('trigger', tr.table, tr.name));
+  }
   return map;
 }
 
@@ -48,7 +52,10 @@ function sourceTexts(source: Schema): Map<string, string> {
   for (const t of source.tables) if (t.definition) texts.set(objectId('table', t), t.definition);
   for (const v of source.views) if (v.definition) texts.set(objectId('view', v), v.definition);
   for (const r of source.routines) texts.set(objectId('routine', r), r.definition);
-  for (const tr of source.triggers) texts.set(objectId('trigger', tr), tr.definition);
+  for (const tr of source.triggers) {
+    texts.set(objectId('trigger', tr), tr.definition);
+    texts.set(objectId('trigger', tr.table, tr.name), tr.definition);
+  }
   return texts;
 }
 

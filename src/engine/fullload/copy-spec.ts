@@ -10,7 +10,9 @@ export function tableId(mapping: TableMapping): string {
 
 export function buildCopySpec(mapping: TableMapping): CopySpec {
   // Generated target columns compute their own values; the target refuses explicit ones.
-  const columns = mapping.columns.filter((c) => !c.target.generated && !c.source.generated);
+  // A column generated on the target computes itself; a source-generated column that the target keeps as a
+  // plain column (its expression could not be translated) is copied with the values the source computed.
+  const columns = mapping.columns.filter((c) => !c.target.generated);
   if (columns.length === 0) {
     throw new FerryError('NO_COLUMNS', `table ${tableId(mapping)} has no column to copy`, { fix: 'exclude the table from the task' });
   }
