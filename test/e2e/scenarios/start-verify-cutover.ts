@@ -17,6 +17,7 @@ export const startVerifyCutover: Scenario = {
     const writer = await SourceWriter.start(sourceDb, 5);
     let writerStopped = false;
     try {
+      await wb.screenshot('task-before-start');
       await wb.contextMenu('Tasks', names.task, 'Start');
       let shotProgress = false;
       const states = await waitForTaskRow(wb, names.task, /caught up.*lag \d/i, {
