@@ -169,7 +169,8 @@ export class Workbench {
       }
       if ((await row.getAttribute('aria-checked')) !== 'true') await row.locator('.monaco-checkbox').first().click();
     }
-    const count = await selectedCount();
+    let count = await selectedCount();
+    for (let i = 0; i < 20 && count !== labels.length; i++) { await sleep(100); count = await selectedCount(); }
     if (count !== labels.length) throw new Error(`quick pick ${prompt}: ${count} items checked, wanted ${labels.length}`);
     await this.acceptQuickInput();
     await this.waitForQuickInputChange(prompt);
@@ -187,6 +188,10 @@ export class Workbench {
     const deadline = Date.now() + timeout;
     while (Date.now() < deadline) {
       if (!(await this.quickInput.isVisible())) return;
+      // A validation message replaces the prompt: that is a refusal, not the next question.
+      if (await this.quickInput.locator('.quick-input-box .monaco-inputbox.error').isVisible().catch(() => false)) {
+        throw new Error(`the quick input ${previous} refused the answer: ${await this.quickInputMessage()}`);
+      }
       const now = await this.quickInputDescription().catch(() => '');
       if (!previous.test(now)) return;
       await sleep(150);
