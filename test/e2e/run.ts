@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { createPgDb, dropMysqlDb, dropPgDb, loadSakila, MYSQL_PASSWORD, MYSQL_PORT, PG_PASSWORD, PG_PORT } from '../helpers/db';
+import { electronTestsAvailable, runElectronTests } from './lib/electron';
 import { codeServerDirs, installExtension, packageExtension, startCodeServer, type CodeServer } from './lib/code-server';
 import { ROOT, SCREENSHOTS, WORK } from './lib/paths';
 import type { E2EContext, Scenario } from './lib/scenario';
@@ -123,6 +124,17 @@ async function main(): Promise<number> {
       // Leave the workbench usable for the next scenario: no half-answered input, no open menu.
       await wb.closeQuickInput().catch(() => undefined);
       await wb.page.keyboard.press('Escape').catch(() => undefined);
+    }
+  }
+  if (!only && !interrupted && electronTestsAvailable()) {
+    const started = Date.now();
+    const name = `extension-host tests in the local VS Code at ${process.env.VSCODE_EXECUTABLE_PATH}`;
+    try {
+      const code = await runElectronTests({ FERRY_MYSQL_PORT: String(MYSQL_PORT), FERRY_PG_PORT: String(PG_PORT) });
+      if (code === 0) { passed++; say(`ok - ${name} (${elapsed(started)})`); } else { failed++; say(`not ok - ${name}: exit code ${code}`); }
+    } catch (e) {
+      failed++;
+      say(`not ok - ${name}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   say(`screenshots: ${path.relative(ROOT, SCREENSHOTS)}/ — total ${elapsed()}`);
