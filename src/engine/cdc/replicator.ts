@@ -1,0 +1,227 @@
+// runIncremental: reads the source log from the saved position, applies transactions on N workers in
+// dependency order, keeps the exactly-once low-water mark in ferry_meta, and reports lag.
+import pg from 'pg';
+import type { ConnectionConfig } from '../connection';
+import type { TableMapping } from '../convert/types';
+import { CancelledError, FerryError } from '../errors';
+import type { TaskEvents } from '../events';
+import { qualifiedKey } from '../model';
+import { type SourcePosition, formatPosition } from '../position';
+import type { Task } from '../task';
+import { BinlogReader } from '../mysql/binlog';
+import { MysqlApplier } from '../mysql/applier';
+import { LogicalReader } from '../postgres/logical';
+import { PostgresApplier } from '../postgres/applier';
+import { pgClientConfig } from '../postgres/connect';
+import type { ChangeStream, PreparedTransaction, SourceTransaction } from './events';
+import { DependencyScheduler } from './scheduler';
+import type { TargetApplier } from './target';
+import { type TablePlan, planTables, prepareTransaction } from './writeset';
+import { LowWaterMark } from './low-water';
+import { LagMeter } from './lag';
+
+export interface IncrementalContext {
+  task: Task;
+  source: ConnectionConfig;
+  target: ConnectionConfig;
+  tables: TableMapping[];
+  start: SourcePosition;
+  events: TaskEvents;
+  signal: AbortSignal;
+  parallelism: number;
+  until?: 'caught-up';
+}
+
+export interface IncrementalResult {
+  /** Everything before this source position is applied on the target. */
+  position: SourcePosition;
+  transactions: number;
+  rows: number;
+  seconds: number;
+  caughtUp: boolean;
+}
+
+export async function runIncremental(ctx: IncrementalContext): Promise<IncrementalResult> {
+  const started = Date.now();
+  let plans = planTables(ctx.tables);
+  const byName = () => new Map(plans.map((p) => [qualifiedKey(p.mapping.source), p]));
+  let planMap = byName();
+  const applier: TargetApplier & { invalidate(i: number): void } = ctx.target.engine === 'mysql'
+    ? new MysqlApplier(ctx.target, ctx.task.name, () => plans, ctx.source.engine === 'mysql')
+    : new PostgresApplier(ctx.target, ctx.task.name, () => plans, ctx.source.engine === 'postgres');
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const workers: Awaited<ReturnType<TargetApplier['openWorker']>>[] = [];
+  let reader: ChangeStream | undefined;
+  let sourceLookup: pg.Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const state = await applier.loadState();
+    const start = state.lowWater?.position ?? ctx.start;
+    const mark = new LowWaterMark(state.lowWater ?? { key: '', position: ctx.start });
+    for (let i = 0; i < Math.max(1, ctx.parallelism); i++) workers.push(await applier.openWorker());
+    const lag = new LagMeter();
+    const paused = new Set<string>();
+    const scheduler = new DependencyScheduler({
+      workers, signal: stop.signal,
+      onApplied: (batch) => { for (const tx of batch) { mark.applied(tx.source.key); lag.applied(tx); } },
+    });
+    const tables = ctx.tables.map((m) => ({ name: { schema: m.source.schema, name: m.source.name }, columns: m.source.columns.map((c) => c.name) }));
+    if (ctx.source.engine === 'mysql') {
+      if (start.engine !== 'mysql') throw new FerryError('CDC_POSITION', 'the saved position is not a binlog position', { fix: 'run the full load again' });
+      const r = new BinlogReader({ source: ctx.source, start, tables, signal: stop.signal });
+      await r.start();
+      reader = r;
+    } else {
+      if (start.engine !== 'postgres') throw new FerryError('CDC_POSITION', 'the saved position is not a PostgreSQL LSN', { fix: 'run the full load again' });
+      const r = new LogicalReader({ source: ctx.source, start, tables, signal: stop.signal });
+      await r.start();
+      reader = r;
+    }
+    ctx.events.log(`incremental: reading ${ctx.source.engine === 'mysql' ? 'binlog' : 'slot'} from ${formatPosition(start)} with ${workers.length} workers`);
+
+    let held = 0;
+    let caughtUp = false;
+    let sawLive = false;
+    let saving = false;
+    const tick = async () => {
+      if (saving) return;
+      saving = true;
+      try {
+        const low = mark.current();
+        const seconds = lag.secondsBehind(scheduler.oldestQueuedCommitTime());
+        const rates = lag.rates();
+        ctx.events.emit({ type: 'lag', secondsBehind: seconds, queuedTransactions: scheduler.queued, appliedPerSecond: rates.tx,
+          appliedRowsPerSecond: rates.rows, position: formatPosition(low.position) });
+        if (mark.dirty()) {
+          await applier.saveLowWater(low.key, low.position, seconds);
+          mark.saved();
+          reader?.confirm(low.position);
+          ctx.events.emit({ type: 'checkpoint', phase: 'incremental', position: formatPosition(low.position) });
+        }
+        if (ctx.until === 'caught-up' && sawLive && seconds < 1 && scheduler.queued <= held && !scheduler.error) {
+          caughtUp = true;
+          stop.abort();
+        }
+      } catch (err) {
+        ctx.events.log(`incremental: saving the low-water mark failed: ${(err as Error).message}`, 'debug');
+      } finally {
+        saving = false;
+      }
+    };
+    timer = setInterval(() => void tick(), 500);
+
+    const prepare = async (tx: SourceTransaction): Promise<{ prepared: PreparedTransaction; hold: boolean }> => {
+      let hold = tx.changes.some((c) => paused.has(qualifiedKey(c.table)));
+      if (tx.ddl) {
+        if (tx.ddl.relation) {
+          for (const a of tx.ddl.relation.added) {
+            sourceLookup ??= await openLookup(ctx.source);
+            a.typeText = (await sourceLookup.query('SELECT format_type($1, $2) AS t', [a.typeOid, a.typmod])).rows[0].t as string;
+          }
+        }
+        const ddl = applier.ddlStatements(tx.ddl, plans, ctx.source.engine);
+        const prepared = prepareTransaction({ ...tx, changes: [] }, planMap);
+        if ('reason' in ddl) {
+          for (const t of tx.ddl.tables) paused.add(qualifiedKey(t));
+          ctx.events.emit({ type: 'error', code: 'CDC_TABLE_PAUSED', message: `replication of ${tx.ddl.tables.map(qualifiedKey).join(', ')} is paused: ${ddl.reason}`, fix: ddl.fix, retryable: false });
+          prepared.ddlSql = [];
+          prepared.barrier = false;
+          // A DDL alone is recorded as handled; the table's later changes wait (held) until the task restarts.
+          // A relation change that arrives with rows holds those rows too: nothing is lost.
+          if (tx.changes.length === 0) return { prepared, hold: false };
+          const withRows = prepareTransaction({ ...tx, ddl: undefined }, planMap);
+          return { prepared: withRows, hold: true };
+        }
+        prepared.ddlSql = ddl.statements;
+        // Later rows of these tables come in the new column order: the mapping follows the source.
+        if (ctx.source.engine === ctx.target.engine && tx.ddl.columns) {
+          plans = plans.map((p) => {
+            const cols = tx.ddl?.columns?.[qualifiedKey(p.mapping.source)];
+            return cols ? reshape(p, cols) : p;
+          });
+          plans = planTables(plans.map((p) => p.mapping));
+          planMap = byName();
+          for (const t of tx.ddl.tables) { const p = planMap.get(qualifiedKey(t)); if (p) applier.invalidate(p.index); }
+        }
+        const rest = prepareTransaction({ ...tx, ddl: undefined }, planMap);
+        prepared.changes = rest.changes;
+        prepared.writeSet = rest.writeSet;
+        prepared.rows = rest.rows;
+        return { prepared, hold };
+      }
+      return { prepared: prepareTransaction(tx, planMap), hold };
+    };
+
+    let transactions = 0;
+    let rows = 0;
+    try {
+      for await (const item of reader) {
+        if (stop.signal.aborted) break;
+        if (item.kind === 'position') {
+          lag.sourceAt(item.sourceTime, item.caughtUp && scheduler.queued === held);
+          if (item.caughtUp) sawLive = true;
+          mark.idle(item.position);
+          continue;
+        }
+        const tx = item.tx;
+        lag.sourceAt(tx.commitTime, false);
+        if (state.applied.has(tx.key) || (state.lowWater && tx.key <= state.lowWater.key)) {
+          mark.skip(tx.key, tx.resumeFrom);
+          continue;
+        }
+        const { prepared, hold } = await prepare(tx);
+        mark.submitted(tx.key, tx.resumeFrom);
+        if (hold) held++;
+        await scheduler.submit(prepared, hold);
+        transactions++;
+        rows += prepared.rows;
+      }
+    } catch (err) {
+      if (!(err instanceof CancelledError) && !stop.signal.aborted) throw err;
+    }
+    if (scheduler.error) throw scheduler.error;
+    if (!ctx.signal.aborted || caughtUp) await scheduler.drain().catch((e: unknown) => { if (!(e instanceof CancelledError)) throw e; });
+    await scheduler.settle();
+    if (scheduler.error) throw scheduler.error;
+    clearInterval(timer);
+    timer = undefined;
+    const low = mark.current();
+    await applier.saveLowWater(low.key, low.position, lag.secondsBehind(undefined));
+    reader.confirm(low.position);
+    if (ctx.signal.aborted && !caughtUp) throw new CancelledError('incremental sync stopped; the position is saved and the next run resumes there');
+    return { position: low.position, transactions, rows, seconds: (Date.now() - started) / 1000, caughtUp };
+  } finally {
+    if (timer) clearInterval(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+    stop.abort();
+    await reader?.close().catch(() => undefined);
+    for (const w of workers) await w.close().catch(() => undefined);
+    await applier.close().catch(() => undefined);
+    await sourceLookup?.end().catch(() => undefined);
+  }
+}
+
+async function openLookup(source: ConnectionConfig): Promise<pg.Client> {
+  const c = new pg.Client(pgClientConfig(source));
+  c.on('error', () => undefined);
+  await c.connect();
+  return c;
+}
+
+/** A table plan whose source/target columns follow the live source column list after a same-engine DDL. */
+function reshape(plan: TablePlan, columns: string[]): TablePlan {
+  const m = plan.mapping;
+  const newCols = columns.map((name) => m.columns.find((c) => c.source.name === name) ?? (() => {
+    const col = { name, type: { kind: 'other' as const, native: '' }, native: '', nullable: true };
+    return { source: col, target: { ...col } };
+  })());
+  const mapping: TableMapping = {
+    ...m,
+    source: { ...m.source, columns: newCols.map((c) => c.source) },
+    target: { ...m.target, columns: newCols.map((c) => c.target) },
+    columns: newCols,
+  };
+  return { ...plan, mapping };
+}

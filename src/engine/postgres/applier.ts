@@ -1,0 +1,233 @@
+// Applies replicated transactions to a PostgreSQL target idempotently, recording each applied source
+// transaction in ferry_meta.cdc_applied in the same target transaction (exactly-once).
+import type pg from 'pg';
+import type { ConnectionConfig } from '../connection';
+import type { TargetValue } from '../convert/types';
+import { qualifiedKey } from '../model';
+import type { SourcePosition } from '../position';
+import { PG_SESSION_SQL } from '../sessions';
+import type { DdlChange, PreparedTransaction, TargetRowChange } from '../cdc/events';
+import type { CdcState, TargetApplier } from '../cdc/target';
+import type { TablePlan } from '../cdc/writeset';
+import { connectPostgres, quotePgIdent as q } from './connect';
+
+const META = 'ferry_meta';
+
+/** Types without an equality operator: compared as text when matching a row of a table without a key. */
+const NO_EQUALITY = /^(json|xml|point|line|lseg|box|path|polygon|circle)\b/i;
+
+interface TableSql {
+  name: string;
+  cols: string[];
+  writable: number[];
+  upsert: string;
+  keyWhere: (offset: number) => string;
+}
+
+function tableSql(plan: TablePlan): TableSql {
+  const t = plan.mapping.target;
+  const name = `${q(t.schema)}.${q(t.name)}`;
+  const writable = plan.writable.map((w, i) => (w ? i : -1)).filter((i) => i >= 0);
+  const cols = plan.mapping.columns.map((c) => c.target.name);
+  const list = writable.map((i) => q(cols[i])).join(', ');
+  const marks = writable.map((_, n) => `$${n + 1}`).join(', ');
+  const keyNames = plan.keyColumns.map((k) => cols[k]);
+  const nonKey = writable.filter((i) => !plan.keyColumns.includes(i));
+  // Identity ALWAYS columns only take the source's values with OVERRIDING SYSTEM VALUE.
+  const overriding = plan.mapping.columns.some((c) => c.target.identity?.kind === 'always') ? ' OVERRIDING SYSTEM VALUE' : '';
+  const conflict = keyNames.length === 0 ? ''
+    : nonKey.length === 0 ? ` ON CONFLICT (${keyNames.map(q).join(', ')}) DO NOTHING`
+      : ` ON CONFLICT (${keyNames.map(q).join(', ')}) DO UPDATE SET ${nonKey.map((i) => `${q(cols[i])} = EXCLUDED.${q(cols[i])}`).join(', ')}`;
+  return {
+    name, cols, writable,
+    upsert: `INSERT INTO ${name} (${list})${overriding} VALUES (${marks})${conflict}`,
+    keyWhere: (offset) => keyNames.map((k, n) => `${q(k)} = $${offset + n + 1}`).join(' AND '),
+  };
+}
+
+const sameValue = (a: TargetValue | undefined, b: TargetValue | undefined) =>
+  Buffer.isBuffer(a) && Buffer.isBuffer(b) ? a.equals(b) : a === b;
+
+export class PostgresApplier implements TargetApplier {
+  private readonly sql = new Map<number, TableSql>();
+  private admin?: pg.Client;
+
+  /**
+   * `replicaRole`: the source is PostgreSQL, whose log already carries every cascaded change and trigger
+   * effect: apply sessions run with session_replication_role = replica (no FK or user triggers fire). From a
+   * MySQL source, cascades are not in the binlog, so FKs stay enforced (deferred where deferrable) and the
+   * write-sets order parent and child changes.
+   */
+  constructor(private readonly target: ConnectionConfig, private readonly task: string, private readonly plans: () => TablePlan[],
+    private readonly replicaRole: boolean) {}
+
+  invalidate(index: number): void {
+    this.sql.delete(index);
+  }
+
+  private tableSql(index: number): TableSql {
+    let s = this.sql.get(index);
+    if (!s) { s = tableSql(this.plans()[index]); this.sql.set(index, s); }
+    return s;
+  }
+
+  private async adminClient(): Promise<pg.Client> {
+    if (!this.admin) {
+      this.admin = await connectPostgres(this.target);
+      for (const s of PG_SESSION_SQL) await this.admin.query(s);
+    }
+    return this.admin;
+  }
+
+  async loadState(): Promise<CdcState> {
+    const c = await this.adminClient();
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${META}`);
+    await c.query(`CREATE TABLE IF NOT EXISTS ${META}.cdc_applied (task text NOT NULL, tx_key text NOT NULL, source_tx text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (task, tx_key))`);
+    await c.query(`CREATE TABLE IF NOT EXISTS ${META}.cdc_state (task text PRIMARY KEY, tx_key text NOT NULL, position text NOT NULL,
+      lag_seconds double precision, updated_at timestamptz NOT NULL DEFAULT now())`);
+    const state = await c.query(`SELECT tx_key, position FROM ${META}.cdc_state WHERE task = $1`, [this.task]);
+    const applied = await c.query(`SELECT tx_key FROM ${META}.cdc_applied WHERE task = $1`, [this.task]);
+    const out: CdcState = { applied: new Set(applied.rows.map((r: { tx_key: string }) => r.tx_key)) };
+    if (state.rows[0]) out.lowWater = { key: state.rows[0].tx_key, position: JSON.parse(state.rows[0].position) as SourcePosition };
+    return out;
+  }
+
+  async saveLowWater(key: string, position: SourcePosition, lagSeconds: number): Promise<void> {
+    const c = await this.adminClient();
+    await c.query('BEGIN');
+    try {
+      await c.query(`INSERT INTO ${META}.cdc_state (task, tx_key, position, lag_seconds, updated_at) VALUES ($1, $2, $3, $4, now())
+        ON CONFLICT (task) DO UPDATE SET tx_key = EXCLUDED.tx_key, position = EXCLUDED.position, lag_seconds = EXCLUDED.lag_seconds, updated_at = EXCLUDED.updated_at`,
+      [this.task, key, JSON.stringify(position), lagSeconds]);
+      await c.query(`DELETE FROM ${META}.cdc_applied WHERE task = $1 AND tx_key <= $2`, [this.task, key]);
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async openWorker(): Promise<PgWorker> {
+    const w = new PgWorker(this);
+    await w.reset();
+    return w;
+  }
+
+  /** @internal */
+  async session(): Promise<pg.Client> {
+    const c = await connectPostgres(this.target);
+    for (const s of PG_SESSION_SQL) await c.query(s);
+    if (this.replicaRole) await c.query('SET session_replication_role = replica');
+    return c;
+  }
+
+  /** @internal Applies one batch on `c` in one transaction. */
+  async applyBatch(c: pg.Client, batch: PreparedTransaction[]): Promise<void> {
+    await c.query('BEGIN');
+    try {
+      if (!this.replicaRole) await c.query('SET CONSTRAINTS ALL DEFERRED');
+      for (const tx of batch) {
+        for (const stmt of tx.ddlSql ?? []) await c.query(stmt);
+        for (const ch of tx.changes) await this.applyChange(c, ch);
+      }
+      const marks = batch.map((_, n) => `($1, $${n * 2 + 2}, $${n * 2 + 3})`).join(', ');
+      await c.query(`INSERT INTO ${META}.cdc_applied (task, tx_key, source_tx) VALUES ${marks}`,
+        [this.task, ...batch.flatMap((tx) => [tx.source.key, tx.source.id])]);
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async applyChange(c: pg.Client, ch: TargetRowChange): Promise<void> {
+    const plan = this.plans()[ch.table];
+    const s = this.tableSql(ch.table);
+    const values = (row: (TargetValue | undefined)[]) => s.writable.map((i) => row[i] ?? null);
+    if (ch.kind === 'insert') { await c.query(s.upsert, values(ch.after as TargetValue[])); return; }
+    if (plan.keyColumns.length === 0) { await this.applyWithoutKey(c, ch, s, plan); return; }
+    const oldKey = ch.oldKey as TargetValue[];
+    if (ch.kind === 'delete') { await c.query(`DELETE FROM ${s.name} WHERE ${s.keyWhere(0)}`, oldKey); return; }
+    const after = ch.after as TargetValue[];
+    const keep = ch.unchanged;
+    const keyChanged = plan.keyColumns.some((k, i) => !sameValue(after[k], oldKey[i]));
+    if (!keyChanged && !keep?.some(Boolean)) { await c.query(s.upsert, values(after)); return; }
+    // Unchanged TOAST values keep the target's current value: they are simply not SET.
+    const set = s.writable.filter((i) => !keep?.[i]);
+    const res = await c.query(`UPDATE ${s.name} SET ${set.map((i, n) => `${q(s.cols[i])} = $${n + 1}`).join(', ')} WHERE ${s.keyWhere(set.length)}`,
+      [...set.map((i) => after[i] ?? null), ...oldKey]);
+    if (res.rowCount === 0 && !keep?.some(Boolean)) await c.query(s.upsert, values(after));
+  }
+
+  /** No key: match the whole old row (IS NOT DISTINCT FROM) and touch exactly one row (by ctid). */
+  private async applyWithoutKey(c: pg.Client, ch: TargetRowChange, s: TableSql, plan: TablePlan): Promise<void> {
+    const before = ch.before ?? [];
+    const params: TargetValue[] = [];
+    const where: string[] = [];
+    const offset = ch.kind === 'update' ? s.writable.filter((i) => !ch.unchanged?.[i]).length : 0;
+    s.writable.forEach((i) => {
+      if (before[i] === undefined) return;
+      params.push(before[i] as TargetValue);
+      const native = plan.mapping.columns[i].target.native;
+      where.push(NO_EQUALITY.test(native) ? `${q(s.cols[i])}::text IS NOT DISTINCT FROM $${offset + params.length}::text`
+        : `${q(s.cols[i])} IS NOT DISTINCT FROM $${offset + params.length}`);
+    });
+    const one = `ctid = (SELECT ctid FROM ${s.name} WHERE ${where.length > 0 ? where.join(' AND ') : 'true'} LIMIT 1)`;
+    if (ch.kind === 'delete') { await c.query(`DELETE FROM ${s.name} WHERE ${one}`, params); return; }
+    const after = ch.after as TargetValue[];
+    const set = s.writable.filter((i) => !ch.unchanged?.[i]);
+    await c.query(`UPDATE ${s.name} SET ${set.map((i, n) => `${q(s.cols[i])} = $${n + 1}`).join(', ')} WHERE ${one}`,
+      [...set.map((i) => after[i] ?? null), ...params]);
+  }
+
+  ddlStatements(ddl: DdlChange, plans: TablePlan[], sourceEngine: 'mysql' | 'postgres'): { statements: string[] } | { reason: string; fix: string } {
+    const targets = ddl.tables.map((t) => plans.find((p) => qualifiedKey(p.mapping.source) === qualifiedKey(t))).filter((p): p is TablePlan => !!p);
+    const name = (p: TablePlan) => `${q(p.mapping.target.schema)}.${q(p.mapping.target.name)}`;
+    if (ddl.truncate) {
+      return { statements: [`TRUNCATE ${targets.map(name).join(', ')}${ddl.truncate.restartIdentity ? ' RESTART IDENTITY' : ''}${ddl.truncate.cascade ? ' CASCADE' : ''}`] };
+    }
+    if (sourceEngine === 'mysql' && /^\s*TRUNCATE\b/i.test(ddl.statement)) return { statements: targets.map((p) => `TRUNCATE ${name(p)}`) };
+    if (sourceEngine === 'postgres' && ddl.relation && targets[0]) {
+      const p = targets[0];
+      const stmts: string[] = [];
+      for (const d of ddl.relation.dropped) {
+        const col = p.mapping.columns.find((c) => c.source.name === d);
+        stmts.push(`ALTER TABLE ${name(p)} DROP COLUMN IF EXISTS ${q(col?.target.name ?? d)}`);
+      }
+      for (const a of ddl.relation.added) {
+        const typeText = a.typeText;
+        if (!typeText) return { reason: `column ${a.name} of ${qualifiedKey(ddl.tables[0])} has a type Ferry could not resolve`, fix: 'add the column on the target by hand, then resume the task' };
+        stmts.push(`ALTER TABLE ${name(p)} ADD COLUMN IF NOT EXISTS ${q(a.name)} ${typeText}`);
+      }
+      return { statements: stmts };
+    }
+    return { reason: `the source changed ${ddl.tables.map(qualifiedKey).join(', ')} (${ddl.statement.slice(0, 200)}) and Ferry cannot convert this change to PostgreSQL automatically`,
+      fix: 'apply the equivalent change on the target by hand, then resume the task (ferry run); the paused table catches up from where it stopped' };
+  }
+
+  async close(): Promise<void> {
+    await this.admin?.end().catch(() => undefined);
+    this.admin = undefined;
+  }
+}
+
+class PgWorker {
+  private client?: pg.Client;
+  constructor(private readonly applier: PostgresApplier) {}
+
+  async apply(batch: PreparedTransaction[]): Promise<void> {
+    if (!this.client) this.client = await this.applier.session();
+    await this.applier.applyBatch(this.client, batch);
+  }
+
+  async reset(): Promise<void> {
+    await this.client?.end().catch(() => undefined);
+    this.client = await this.applier.session();
+  }
+
+  async close(): Promise<void> {
+    await this.client?.end().catch(() => undefined);
+    this.client = undefined;
+  }
+}
