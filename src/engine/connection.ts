@@ -117,3 +117,16 @@ export function tlsOptions(c: ConnectionConfig): false | { rejectUnauthorized: b
   }
   return { rejectUnauthorized: true, ca };
 }
+
+/** The fix for a failed TLS handshake, naming the CA file that did not verify the server (tls=verify). */
+export function tlsFix(c: ConnectionConfig, err: { code?: string; message?: string }): string {
+  const code = err.code ?? '';
+  const message = err.message ?? '';
+  if (c.tls === 'verify' && (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /altnames|Hostname\/IP does not match/i.test(message))) {
+    return `the server certificate does not name the host "${c.host}": connect with a host name the certificate lists (subjectAltName), or reissue the certificate for it`;
+  }
+  if (c.tls === 'verify') {
+    return `the server certificate is not signed by the CA in ${c.caFile}: set ca= to the CA certificate that signed the server's certificate (the server's ssl_ca / ssl_ca_file), or use tls=require to encrypt without verifying the server`;
+  }
+  return 'the TLS handshake failed: check the server\'s TLS configuration (certificate and key), or set tls=off if the server has no TLS';
+}

@@ -1,7 +1,7 @@
 // Opening MySQL/MariaDB connections with errors a DBA can act on.
 import mysql from 'mysql2/promise';
 import type { Connection, ConnectionOptions, Pool, PoolOptions } from 'mysql2/promise';
-import { type ConnectionConfig, describeConnection, tlsOptions } from '../connection';
+import { type ConnectionConfig, describeConnection, tlsFix, tlsOptions } from '../connection';
 import { ConnectionError, FerryError, isRetryable } from '../errors';
 
 /** Driver options shared by every MySQL connection Ferry opens: values come back as text, exactly. */
@@ -52,8 +52,7 @@ export function mysqlConnectError(err: unknown, c: ConnectionConfig): FerryError
       return new ConnectionError('TLS_UNAVAILABLE', `${where}: the server does not support TLS`, { fix: 'enable TLS on the server or set tls=off' });
     default:
       if (/certificate|self[- ]signed|SSL|TLS/i.test(e.message ?? '')) {
-        return new ConnectionError('TLS_FAILED', `${where}: TLS failed: ${e.message}`,
-          { fix: 'check the CA file (ca=) matches the server certificate, or use tls=require' });
+        return new ConnectionError('TLS_FAILED', `${where}: TLS failed: ${e.message}`, { fix: tlsFix(c, e) });
       }
       return new ConnectionError(e.code ?? 'CONNECT_FAILED', `${where}: ${e.message ?? String(err)}`, { retryable: isRetryable(err), cause: err });
   }

@@ -1,6 +1,6 @@
 // Opening PostgreSQL connections with errors a DBA can act on.
 import pg from 'pg';
-import { type ConnectionConfig, describeConnection, tlsOptions } from '../connection';
+import { type ConnectionConfig, describeConnection, tlsFix, tlsOptions } from '../connection';
 import { ConnectionError, FerryError, isRetryable } from '../errors';
 
 // Every value comes back as the server's text output (no Date/number parsing, nothing rounded or re-zoned);
@@ -49,9 +49,12 @@ export function pgConnectError(err: unknown, c: ConnectionConfig, database: stri
     case '57P03':
       return new ConnectionError('SERVER_STARTING', `${where}: the server is starting up`, { retryable: true });
     default:
-      if (/does not support SSL|certificate|self[- ]signed|SSL/i.test(e.message ?? '')) {
-        return new ConnectionError('TLS_FAILED', `${where}: TLS failed: ${e.message}`,
-          { fix: 'check the CA file (ca=) matches the server certificate, enable ssl on the server, or use tls=off' });
+      if (/does not support SSL/i.test(e.message ?? '')) {
+        return new ConnectionError('TLS_UNAVAILABLE', `${where}: the server does not support TLS`,
+          { fix: 'enable TLS on the server (ssl = on with ssl_cert_file and ssl_key_file in postgresql.conf) or set tls=off' });
+      }
+      if (/certificate|self[- ]signed|SSL|TLS/i.test(e.message ?? '')) {
+        return new ConnectionError('TLS_FAILED', `${where}: TLS failed: ${e.message}`, { fix: tlsFix(c, e) });
       }
       if (/timeout/i.test(e.message ?? '')) {
         return new ConnectionError('UNREACHABLE', `${where}: connection timed out`, { fix: 'check the host, port and firewall', retryable: true });
