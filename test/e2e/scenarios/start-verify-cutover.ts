@@ -70,6 +70,7 @@ export const startVerifyCutover: Scenario = {
       expect(/switched over at .*rows verified equal/.test(switched.text), `Cutover says: "${switched.text}"`);
       const report = await wb.activeEditorText();
       expect(/Switch-over complete/.test(report), `the cutover report shows:\n${report.slice(0, 500)}`);
+      notes.set('cutoverReport', report);
       await waitForTaskRow(wb, names.task, /switched/i, { timeout: 30_000 });
       await wb.screenshot('task-switched');
     } finally {
@@ -92,5 +93,11 @@ export const startVerifyCutover: Scenario = {
       const len = await c.query("SELECT character_maximum_length AS len FROM information_schema.columns WHERE table_name = 'film_text' AND column_name = 'title'");
       expect(Number(len.rows[0]?.len) === 300, `the hand-edited film_text.title is ${JSON.stringify(len.rows)} in the target (${notes.get('editedObject')})`);
     } finally { await c.end(); }
+
+    // What the user read must be clean: no unrendered values in the report, no error lines for a run that worked.
+    const shown = notes.get('cutoverReport') ?? '';
+    expect(!/\[object Object\]|undefined|NaN/.test(shown), `the cutover report shows an unrendered value:\n${shown.split('\n').filter((l) => /\[object Object\]|undefined|NaN/.test(l)).join('\n')}`);
+    const errors = server.channelLog('Ferry').split('\n').filter((l) => l.includes(`[error] [${names.task}]`));
+    expect(errors.length === 0, `the Ferry log has error lines for a migration that succeeded:\n${errors.join('\n')}`);
   },
 };
