@@ -13,6 +13,9 @@ import { connectMysql, quoteMysqlIdent as q } from './connect';
 
 const META = '`ferry_meta`';
 
+// Every statement with values uses execute (server-side prepared statements): the Ferry session sets
+// NO_BACKSLASH_ESCAPES, which mysql2's client-side interpolation in query() does not honour.
+
 interface TableSql {
   name: string;
   cols: string[];
@@ -85,8 +88,8 @@ export class MysqlApplier implements TargetApplier {
       source_tx varchar(200) NOT NULL, applied_at timestamp(6) NOT NULL DEFAULT current_timestamp(6), PRIMARY KEY (task, tx_key)) ENGINE=InnoDB`);
     await c.query(`CREATE TABLE IF NOT EXISTS ${META}.\`cdc_state\` (task varchar(64) NOT NULL PRIMARY KEY, tx_key varchar(40) NOT NULL,
       position text NOT NULL, lag_seconds double, updated_at timestamp(6) NOT NULL DEFAULT current_timestamp(6)) ENGINE=InnoDB`);
-    const [state] = await c.query(`SELECT tx_key, position FROM ${META}.\`cdc_state\` WHERE task = ?`, [this.task]) as unknown as [{ tx_key: string; position: string }[]];
-    const [applied] = await c.query(`SELECT tx_key FROM ${META}.\`cdc_applied\` WHERE task = ?`, [this.task]) as unknown as [{ tx_key: string }[]];
+    const [state] = await c.execute(`SELECT tx_key, position FROM ${META}.\`cdc_state\` WHERE task = ?`, [this.task]) as unknown as [{ tx_key: string; position: string }[]];
+    const [applied] = await c.execute(`SELECT tx_key FROM ${META}.\`cdc_applied\` WHERE task = ?`, [this.task]) as unknown as [{ tx_key: string }[]];
     const out: CdcState = { applied: new Set(applied.map((r) => r.tx_key)) };
     if (state[0]) out.lowWater = { key: state[0].tx_key, position: JSON.parse(state[0].position) as SourcePosition };
     return out;
@@ -96,10 +99,10 @@ export class MysqlApplier implements TargetApplier {
     const c = await this.adminConn();
     await c.query('START TRANSACTION');
     try {
-      await c.query(`INSERT INTO ${META}.\`cdc_state\` (task, tx_key, position, lag_seconds, updated_at) VALUES (?, ?, ?, ?, current_timestamp(6))
+      await c.execute(`INSERT INTO ${META}.\`cdc_state\` (task, tx_key, position, lag_seconds, updated_at) VALUES (?, ?, ?, ?, current_timestamp(6))
         ON DUPLICATE KEY UPDATE tx_key = VALUES(tx_key), position = VALUES(position), lag_seconds = VALUES(lag_seconds), updated_at = VALUES(updated_at)`,
       [this.task, key, JSON.stringify(position), lagSeconds]);
-      await c.query(`DELETE FROM ${META}.\`cdc_applied\` WHERE task = ? AND tx_key <= ?`, [this.task, key]);
+      await c.execute(`DELETE FROM ${META}.\`cdc_applied\` WHERE task = ? AND tx_key <= ?`, [this.task, key]);
       await c.query('COMMIT');
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
@@ -129,7 +132,7 @@ export class MysqlApplier implements TargetApplier {
     try {
       for (const tx of batch) for (const ch of tx.changes) await this.applyChange(c, ch);
       const marks = batch.map(() => '(?, ?, ?)').join(', ');
-      await c.query(`INSERT INTO ${META}.\`cdc_applied\` (task, tx_key, source_tx) VALUES ${marks}`,
+      await c.execute(`INSERT INTO ${META}.\`cdc_applied\` (task, tx_key, source_tx) VALUES ${marks}`,
         batch.flatMap((tx) => [this.task, tx.source.key, tx.source.id.slice(0, 200)]));
       await c.query('COMMIT');
     } catch (err) {
@@ -142,20 +145,20 @@ export class MysqlApplier implements TargetApplier {
     const plan = this.plans()[ch.table];
     const s = this.tableSql(ch.table);
     const values = (row: (TargetValue | undefined)[]) => s.writable.map((i) => row[i] ?? null);
-    if (ch.kind === 'insert') { await c.query(s.upsert, values(ch.after as TargetValue[])); return; }
+    if (ch.kind === 'insert') { await c.execute(s.upsert, values(ch.after as TargetValue[])); return; }
     if (plan.keyColumns.length === 0) { await this.applyWithoutKey(c, ch, s); return; }
     const oldKey = ch.oldKey as TargetValue[];
-    if (ch.kind === 'delete') { await c.query(`DELETE FROM ${s.name} WHERE ${s.keyWhere}`, oldKey); return; }
+    if (ch.kind === 'delete') { await c.execute(`DELETE FROM ${s.name} WHERE ${s.keyWhere}`, oldKey); return; }
     const after = ch.after as TargetValue[];
     const keep = ch.unchanged;
     const keyChanged = plan.keyColumns.some((k, i) => !sameValue(after[k], oldKey[i]));
-    if (!keyChanged && !keep?.some(Boolean)) { await c.query(s.upsert, values(after)); return; }
+    if (!keyChanged && !keep?.some(Boolean)) { await c.execute(s.upsert, values(after)); return; }
     // Key change (or values to keep): UPDATE by the old key, so ON UPDATE CASCADE children follow; a missing
     // row (not copied yet, deleted later on the source) becomes an insert of the new image.
     const set = s.writable.filter((i) => !keep?.[i]);
-    const res = await c.query(`UPDATE ${s.name} SET ${set.map((i) => `${q(s.cols[i])} = ?`).join(', ')} WHERE ${s.keyWhere}`,
+    const res = await c.execute(`UPDATE ${s.name} SET ${set.map((i) => `${q(s.cols[i])} = ?`).join(', ')} WHERE ${s.keyWhere}`,
       [...set.map((i) => after[i] ?? null), ...oldKey]);
-    if (matched(res[0]) === 0 && !keep?.some(Boolean)) await c.query(s.upsert, values(after));
+    if (matched(res[0]) === 0 && !keep?.some(Boolean)) await c.execute(s.upsert, values(after));
   }
 
   /** No key: match the whole old row, NULL-safe, and touch exactly one row. */
@@ -169,10 +172,10 @@ export class MysqlApplier implements TargetApplier {
       params.push(before[i] as TargetValue);
     });
     const cond = where.length > 0 ? where.join(' AND ') : '1 = 1';
-    if (ch.kind === 'delete') { await c.query(`DELETE FROM ${s.name} WHERE ${cond} LIMIT 1`, params); return; }
+    if (ch.kind === 'delete') { await c.execute(`DELETE FROM ${s.name} WHERE ${cond} LIMIT 1`, params); return; }
     const after = ch.after as TargetValue[];
     const set = s.writable.filter((i) => !ch.unchanged?.[i]);
-    await c.query(`UPDATE ${s.name} SET ${set.map((i) => `${q(s.cols[i])} = ?`).join(', ')} WHERE ${cond} LIMIT 1`,
+    await c.execute(`UPDATE ${s.name} SET ${set.map((i) => `${q(s.cols[i])} = ?`).join(', ')} WHERE ${cond} LIMIT 1`,
       [...set.map((i) => after[i] ?? null), ...params]);
   }
 

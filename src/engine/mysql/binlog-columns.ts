@@ -37,7 +37,7 @@ export async function loadBinlogColumns(conn: Connection, tables: QualifiedName[
   const out = new Map<string, BinlogColumn[]>();
   if (tables.length === 0) return out;
   const conds = tables.map(() => '(TABLE_SCHEMA = ? AND TABLE_NAME = ?)').join(' OR ');
-  const [rows] = await conn.query(
+  const [rows] = await conn.execute(
     `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME, CHARACTER_OCTET_LENGTH, NUMERIC_SCALE
        FROM information_schema.COLUMNS WHERE ${conds} ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`,
     tables.flatMap((t) => [t.schema, t.name])) as unknown as [ColumnRow[]];
