@@ -19,7 +19,7 @@ function isChunkCheckpoint(e: FerryEvent): boolean {
 }
 
 const seed = faultSeed('kill -9 suite');
-const env = { FERRY_SOURCE_PASSWORD: FERRY_PASSWORD, FERRY_TARGET_PASSWORD: FERRY_PASSWORD };
+const env = { FERRY_SOURCE_PASSWORD: FERRY_PASSWORD, FERRY_TARGET_PASSWORD: FERRY_PASSWORD, FERRY_DEBUG: '1' };
 
 describe('kill -9 of the ferry process', () => {
   let my: FaultServer;
@@ -71,7 +71,10 @@ describe('kill -9 of the ferry process', () => {
           const phases = child.events.filter((e) => e.type === 'phase' && e.status === 'started');
           const current = phases.length ? (phases[phases.length - 1] as { phase: string }).phase : 'startup';
           const early = child.events.find((e) => e.type === 'error' && !e.retryable);
-          assert.equal(early, undefined, `no failure before the kill: ${JSON.stringify(early)}`);
+          if (early) {
+            await child.exited;
+            assert.fail(`no failure before the kill: ${JSON.stringify(early)}\n${child.stderr().slice(-4000)}`);
+          }
           retries += child.events.filter((e) => e.type === 'error' && e.retryable).length;
           child.kill('SIGKILL');
           const r = await child.exited;

@@ -60,3 +60,13 @@ export async function refuseNonEmptyTargets(specs: CopySpec[], saved: ChunkRecor
     }
   }
 }
+
+/**
+ * Tables without a key whose copy was interrupted. Their remaining rows can only be read from a later view
+ * than the saved position, and the incremental phase (which starts at that position) cannot match the rows it
+ * replays against them by key: resuming would duplicate rows inserted in between. Such a load starts over.
+ */
+export function keylessUnfinished(specs: CopySpec[], saved: ChunkRecord[]): string[] {
+  const unfinished = new Set(saved.filter((c) => !c.done).map((c) => c.table));
+  return specs.filter((s) => s.mapping.key.length === 0 && unfinished.has(s.tableId)).map((s) => s.tableId);
+}

@@ -1,10 +1,13 @@
 // runFullLoad: snapshot (or resume), plan, save position + plan in ferry_meta, copy chunks in parallel with checkpoints.
-import { describeConnection } from '../connection';
+import { type ConnectionConfig, describeConnection } from '../connection';
 import { FerryError, asFerryError } from '../errors';
 import { type ChunkRecord, type MetaStore, openMetaStore } from '../meta';
+import { quoteMysqlIdent } from '../mysql/connect';
 import { formatPosition } from '../position';
+import { quotePgIdent } from '../postgres/connect';
+import { withSession } from '../sql-session';
 import { buildCopySpec } from './copy-spec';
-import { checkResumable, fromRecord, planTables, refuseNonEmptyTargets, toRecords } from './checkpoint';
+import { checkResumable, fromRecord, keylessUnfinished, planTables, refuseNonEmptyTargets, toRecords } from './checkpoint';
 import { copyChunks, interleave, type WorkItem } from './copier';
 import { openSnapshot, openTargets, reopenSnapshot } from './endpoints';
 import { ProgressTracker } from './progress';
@@ -29,9 +32,22 @@ export async function runFullLoad(ctx: FullLoadContext): Promise<FullLoadResult>
     meta = await openMetaStore(ctx.target, task.name);
     const record = await meta.loadTask();
     let saved: ChunkRecord[] = record?.snapshot ? await meta.loadChunks() : [];
-    const resume = record?.snapshot !== undefined && saved.length > 0;
-    if (resume) checkResumable(specs, saved);
-    else saved = [];
+    let resume = record?.snapshot !== undefined && saved.length > 0;
+    if (resume) {
+      checkResumable(specs, saved);
+      const keyless = keylessUnfinished(specs, saved);
+      if (keyless.length > 0) {
+        events.emit({ type: 'warning', code: 'FULL_LOAD_RESTARTED', object: keyless[0],
+          message: `the interrupted full load starts over from a new snapshot: ${keyless.join(', ')} has no key, so its partial copy cannot be completed from a later view without duplicating rows the incremental phase replays`,
+          fix: 'give the table a primary key (or a NOT NULL unique key) to make an interrupted full load resume chunk by chunk' });
+        // Forget first, then empty: a crash in between leaves rows without checkpoints, which the next run
+        // refuses to copy over (TARGET_NOT_EMPTY) instead of trusting checkpoints of rows that are gone.
+        await meta.resetFullLoad();
+        await emptyTargetTables(ctx.target, specs);
+        resume = false;
+      }
+    }
+    if (!resume) saved = [];
 
     targets = await openTargets(ctx.target, parallelism);
     await refuseNonEmptyTargets(specs, saved, targets[0], describeTarget);
@@ -78,4 +94,13 @@ export async function runFullLoad(ctx: FullLoadContext): Promise<FullLoadResult>
     await Promise.all(targets.map((t) => t.close().catch(() => undefined)));
     await meta?.close();
   }
+}
+
+/** Empties the task's target tables (only ever ones this task's checkpoints filled: see refuseNonEmptyTargets). */
+async function emptyTargetTables(target: ConnectionConfig, specs: { mapping: { target: { schema: string; name: string } } }[]): Promise<void> {
+  if (specs.length === 0) return;
+  const q = target.engine === 'mysql' ? quoteMysqlIdent : quotePgIdent;
+  await withSession(target, async (s) => {
+    for (const spec of specs) await s.query(`TRUNCATE TABLE ${q(spec.mapping.target.schema)}.${q(spec.mapping.target.name)}`);
+  });
 }
