@@ -89,6 +89,7 @@ const RETRYABLE_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST', 'ER_LOCK_DEADLOCK',
   'ER_LOCK_WAIT_TIMEOUT', 'ER_SERVER_SHUTDOWN', 'ER_CON_COUNT_ERROR', '40001', '40P01', '57P01', '57P02',
   '57P03', '08000', '08003', '08006', '08001', '08004', '53300', 'ER_CONNECTION_KILLED', 'ER_QUERY_INTERRUPTED',
+  'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH',
 ]);
 
 export function isRetryable(err: unknown): boolean {
@@ -98,6 +99,8 @@ export function isRetryable(err: unknown): boolean {
   if (e.code && RETRYABLE_CODES.has(e.code)) return true;
   // MariaDB: 1927 = connection killed, 2013 = lost connection during query, 1053 = server shutdown
   if (e.errno === 1927 || e.errno === 2013 || e.errno === 1053 || e.errno === 2006) return true;
-  return /Connection terminated|connection lost|Connection is closed|socket hang up|Can't add new command when connection is in closed state/i
+  // pg reports a client whose socket broke as "not queryable"; servers shutting down, restarting or
+  // recovering say so in the message when the code is not at hand.
+  return /Connection terminated|connection lost|Connection is closed|socket hang up|Can't add new command when connection is in closed state|encountered a connection error and is not queryable|server closed the connection unexpectedly|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery)|Server shutdown in progress/i
     .test(e.message ?? '');
 }

@@ -77,7 +77,7 @@ export function startWriter(s: FaultServer, db: string, seed: number, startId: n
         const victim = id();
         stmts.push(`DELETE FROM ${KEYED} WHERE id = ${victim}`);
         stmts.push(`DELETE FROM ${UNKEYED} WHERE k = ${id()}`);
-      } else if (kind === 8 && process.env.FERRY_FAULT_NO_KEY_CHANGES !== '1') {
+      } else if (kind === 8) {
         // A primary-key change: the row moves to a fresh id.
         stmts.push(`UPDATE ${KEYED} SET id = ${nextId++}, counter = counter + 1 WHERE id = ${id()}`);
       } else {
