@@ -117,7 +117,7 @@ function printChecks(results: CheckResult[]): void {
   const width = Math.max(10, ...results.map((r) => r.title.length));
   for (const r of results) {
     const mark = r.level === 'pass' ? 'PASS' : r.level === 'warn' ? 'WARN' : 'FAIL';
-    process.stdout.write(`${mark}  ${r.title.padEnd(width)}  ${r.message}\n`);
+    process.stdout.write(`${mark}  ${r.title.padEnd(width)}  ${r.object ? `${r.object.replace(/^\w+:/, '')}: ` : ''}${r.message}\n`);
     if (r.fix && r.level !== 'pass') process.stdout.write(`      ${' '.repeat(width)}  fix: ${r.fix}\n`);
   }
   const count = (l: string) => results.filter((r) => r.level === l).length;
@@ -185,6 +185,9 @@ async function main(argv: string[]): Promise<number> {
         else {
           for (const r of results) process.stdout.write(`${r.ok ? 'ok     ' : r.skipped ? 'skipped' : 'FAILED '} ${r.id}${r.error ? `: ${r.error}` : ''}\n`);
           process.stdout.write(`\n${results.filter((r) => r.ok).length} applied, ${results.filter((r) => !r.ok).length} not applied\n`);
+          if (task.phases.includes('full') || task.phases.includes('incremental')) {
+            process.stdout.write('indexes, foreign keys, views and triggers go on after the data load (`ferry run` continues from here)\n');
+          }
         }
         assertApplied(results);
         return 0;

@@ -188,14 +188,25 @@ export async function validateDdl(task: Task, passwords: Passwords, objectId: st
 }
 
 /**
- * Applies the whole converted schema (all phases, with overrides) to an empty target — the `ferry schema
- * --apply` path. The runner applies the phases around the data load instead.
+ * Applies the converted schema (with overrides) to an empty target — `ferry schema --apply` and the diff
+ * view's Apply. A task that also copies data gets only its 'pre-data' objects now (tables, types, sequences):
+ * indexes, FKs and views go on after the load, when `ferry run` continues from the mark saved here.
  */
 export async function applySchema(task: Task, passwords: Passwords, events?: TaskEvents, signal?: AbortSignal): Promise<ObjectResult[]> {
   const { source, target } = taskConnections(task, passwords);
   const report = buildReport(await convertTaskSchema(task, source, target), task.schemaOverrides);
   await assertTargetFree(target, report);
-  return applyPhases(target, report, ['pre-data', 'post-data', 'finalize'], { events, signal });
+  const copiesData = task.phases.includes('full') || task.phases.includes('incremental');
+  const results = await applyPhases(target, report, copiesData ? ['pre-data'] : ['pre-data', 'post-data', 'finalize'], { events, signal });
+  if (results.every((r) => r.ok)) {
+    const meta = await openMetaStore(target, task.name);
+    try {
+      await meta.saveTask({ details: copiesData ? { schemaApplied: true } : { schemaApplied: true, postDataApplied: true } });
+    } finally {
+      await meta.close();
+    }
+  }
+  return results;
 }
 
 /** Every pre-check of a task (both sides, the converted schema's Warnings, the target's current contents). */

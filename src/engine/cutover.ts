@@ -11,7 +11,7 @@ import type { QualifiedName } from './model';
 import { quoteMysqlIdent } from './mysql/connect';
 import { formatPosition } from './position';
 import { quotePgIdent, quotePgLiteral } from './postgres/connect';
-import { convertTaskSchema } from './schema';
+import { applyPhases, buildReport, convertTaskSchema, isTrigger } from './schema';
 import { type SqlSession, withSession } from './sql-session';
 import { type Task, taskConnections } from './task';
 import { verifyTables } from './verify';
@@ -67,7 +67,7 @@ export async function cutoverTask(task: Task, passwords: Passwords, opts: Cutove
 
     await step('drain replication to lag 0', async () => {
       const r = await runIncremental({ task, source, target, tables: conversion.tables, start, events, signal, parallelism: task.parallelism, until: 'caught-up' });
-      return { detail: `caught up at ${r.position}` };
+      return { detail: `caught up at ${formatPosition(r.position)}` };
     });
 
     if (opts.readOnlySource) {
@@ -78,7 +78,7 @@ export async function cutoverTask(task: Task, passwords: Passwords, opts: Cutove
       });
       await step('apply the last changes', async () => {
         const r = await runIncremental({ task, source, target, tables: conversion.tables, start, events, signal, parallelism: task.parallelism, until: 'caught-up' });
-        return { detail: `caught up at ${r.position}` };
+        return { detail: `caught up at ${formatPosition(r.position)}` };
       });
     }
 
@@ -108,6 +108,16 @@ export async function cutoverTask(task: Task, passwords: Passwords, opts: Cutove
       }
       return { detail: `binlog reading stopped at ${finalPosition}` };
     });
+
+    if (task.phases.includes('schema')) {
+      await step('create triggers on the target', async () => {
+        const report = buildReport(conversion, task.schemaOverrides);
+        const results = await applyPhases(target, report, ['post-data', 'finalize'], { events, signal, only: isTrigger });
+        const failed = results.filter((r) => !r.ok);
+        return { ok: failed.length === 0, detail: results.length === 0 ? 'no triggers to create'
+          : failed.length === 0 ? `${results.length} created` : `${failed.length} of ${results.length} failed: ${failed[0].id}: ${failed[0].error}` };
+      });
+    }
 
     await meta.saveTask({ phase: 'cutover', state: verify?.equal ? 'switched' : 'failed', lastError: verify?.equal ? null : `${differences} differences at cutover`,
       details: { switchedAt: new Date().toISOString(), finalPosition } });

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 export type PhaseName = 'precheck' | 'schema' | 'full' | 'indexes' | 'incremental' | 'verify' | 'cutover';
 
 export type FerryEvent =
-  | { type: 'phase'; task: string; phase: PhaseName; status: 'started' | 'finished' | 'failed' | 'skipped'; at: string }
+  | { type: 'phase'; task: string; phase: PhaseName; status: 'started' | 'finished' | 'failed' | 'stopped' | 'skipped'; at: string }
   | { type: 'progress'; task: string; table?: string; chunk?: string; rows: number; totalRows?: number; bytes: number;
       rowsPerSecond: number; etaSeconds?: number; at: string }
   | { type: 'lag'; task: string; secondsBehind: number; queuedTransactions: number; appliedPerSecond: number;

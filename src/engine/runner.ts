@@ -12,7 +12,7 @@ import { runFullLoad } from './fullload/index';
 import { META_SCHEMA, type MetaStore, openMetaStore } from './meta';
 import { formatPosition } from './position';
 import { failingChecks, runPrecheck } from './precheck';
-import { applyPhases, assertTargetFree, convertTaskSchema, type ObjectResult } from './schema';
+import { applyPhases, assertTargetFree, convertTaskSchema, isTrigger, type ObjectResult } from './schema';
 import { withSession } from './sql-session';
 import { type Task, taskConnections } from './task';
 
@@ -88,7 +88,7 @@ export class TaskRunner {
     for (const w of conversion.warnings) {
       if (w.level !== 'info') events.emit({ type: 'warning', code: w.code, object: w.object, message: w.message, fix: w.fix });
     }
-    // A task that already started passed its pre-check then; its own objects on the target are not conflicts.
+    // A task whose data movement started passed its pre-check then; its own objects on the target are not conflicts.
     if (!opts.skipPrecheck && !(await taskStarted(target, task.name))) await this.precheck(source, target, conversion, opts);
     const report = buildReport(conversion, task.schemaOverrides);
     const meta = await openMetaStore(target, task.name);
@@ -129,7 +129,9 @@ export class TaskRunner {
 
         if (task.phases.includes('schema') && !details.postDataApplied) {
           await this.phase(meta, 'indexes', async () => {
-            assertApplied(await applyPhases(target, report, ['post-data', 'finalize'], { events, signal }));
+            // With replication to follow, triggers wait for the cutover (see isTrigger).
+            const replicating = task.phases.includes('incremental');
+            assertApplied(await applyPhases(target, report, ['post-data', 'finalize'], { events, signal, only: (o) => !replicating || !isTrigger(o) }));
             await meta.saveTask({ details: { postDataApplied: true } });
           });
         }
@@ -183,7 +185,8 @@ export class TaskRunner {
     try {
       await fn();
     } catch (err) {
-      this.events.emit({ type: 'phase', phase: name, status: 'failed' });
+      const stopped = err instanceof CancelledError || (err as { code?: string }).code === 'CANCELLED';
+      this.events.emit({ type: 'phase', phase: name, status: stopped ? 'stopped' : 'failed' });
       throw err;
     }
     this.events.emit({ type: 'phase', phase: name, status: 'finished' });
@@ -208,7 +211,7 @@ export function assertApplied(results: ObjectResult[]): void {
   }
 }
 
-/** Whether ferry_meta on the target has a record of this task (read without creating ferry_meta). */
+/** Whether this task's data movement started (a snapshot position in ferry_meta), read without creating ferry_meta. */
 async function taskStarted(target: ConnectionConfig, name: string): Promise<boolean> {
   return withSession(target, async (s) => {
     const sql = s.engine === 'postgres'
@@ -216,8 +219,8 @@ async function taskStarted(target: ConnectionConfig, name: string): Promise<bool
       : `SELECT 1 AS x FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${META_SCHEMA}' AND TABLE_NAME = 'task'`;
     if ((await s.query(sql)).length === 0) return false;
     const rows = s.engine === 'postgres'
-      ? await s.query(`SELECT 1 AS x FROM ${META_SCHEMA}.task WHERE name = $1`, [name])
-      : await s.query(`SELECT 1 AS x FROM \`${META_SCHEMA}\`.task WHERE name = ?`, [name]);
+      ? await s.query(`SELECT 1 AS x FROM ${META_SCHEMA}.task WHERE name = $1 AND snapshot IS NOT NULL`, [name])
+      : await s.query(`SELECT 1 AS x FROM \`${META_SCHEMA}\`.task WHERE name = ? AND snapshot IS NOT NULL`, [name]);
     return rows.length > 0;
   });
 }

@@ -89,13 +89,13 @@ function statementsOf(o: ConvertedObject, engine: EngineKind): string[] {
  * implicitly, so objects run one by one. An object whose dependency failed is skipped, never half-applied.
  */
 export async function applyPhases(target: ConnectionConfig, report: ConversionReport, phases: DdlPhase[],
-  opts: { events?: TaskEvents; signal?: AbortSignal } = {}): Promise<ObjectResult[]> {
+  opts: { events?: TaskEvents; signal?: AbortSignal; only?: (o: ConvertedObject) => boolean } = {}): Promise<ObjectResult[]> {
   const results: ObjectResult[] = [];
   const session = await openSession(target);
   try {
     if (target.engine === 'postgres') await session.query('SET check_function_bodies = off');
     for (const phase of phases) {
-      const objects = report.objects.filter((o) => o.phase === phase && o.targetDdl.trim() !== '');
+      const objects = report.objects.filter((o) => o.phase === phase && o.targetDdl.trim() !== '' && (opts.only?.(o) ?? true));
       if (objects.length === 0) continue;
       if (target.engine === 'postgres' && phase === 'pre-data') {
         results.push(...await applyAtomically(session, objects, opts));
@@ -268,5 +268,12 @@ export async function assertTargetFree(target: ConnectionConfig, report: Convers
     `the target already has ${existing.length} of the objects to create${withRows.length ? `, ${withRows.length} holding rows` : ''}: ${list}${existing.length > 5 ? ', …' : ''}`,
     { fix: 'migrate into an empty database/schema, drop those objects, or exclude them in the task\'s "objects.exclude"' });
 }
+
+/**
+ * Triggers go on the target at the switch, not before: during the full load and replication the source's
+ * triggers have already done their work, and the changes they made arrive as rows of their own — a trigger
+ * firing on the target would do it a second time.
+ */
+export const isTrigger = (o: ConvertedObject): boolean => o.kind === 'trigger';
 
 export { buildReport };

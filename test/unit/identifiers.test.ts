@@ -61,3 +61,16 @@ test('maps namespaces: MySQL database to the PostgreSQL schema, PostgreSQL publi
   assert.equal(p.table({ schema: 'public', name: 't' }).schema, 'dst');
   assert.equal(p.table({ schema: 'legacy', name: 'u' }).schema, 'dst_legacy');
 });
+
+test('keeps MySQL index names per table and FK names unique per database', () => {
+  const idx = (name: string) => ({ name, unique: false, primary: false, method: 'btree', parts: [{ column: 'a' }] });
+  const fk = (name: string) => ({ name, columns: ['a'], references: { schema: 'src', name: 'p' }, referencedColumns: ['a'], onUpdate: 'NO ACTION' as const, onDelete: 'NO ACTION' as const });
+  const s = schema('mysql', [
+    table('src', 'film_actor', ['a'], { indexes: [idx('idx_fk_film_id')], foreignKeys: [fk('fk_film')] }),
+    table('src', 'inventory', ['a'], { indexes: [idx('idx_fk_film_id')], foreignKeys: [fk('fk_film')] }),
+  ]);
+  const ids = createIdentifierMap(s, 'mysql', opts);
+  assert.equal(ids.constraint({ schema: 'src', name: 'film_actor' }, 'idx_fk_film_id'), 'idx_fk_film_id');
+  assert.equal(ids.constraint({ schema: 'src', name: 'inventory' }, 'idx_fk_film_id'), 'idx_fk_film_id');
+  assert.notEqual(ids.constraint({ schema: 'src', name: 'film_actor' }, 'fk_film'), ids.constraint({ schema: 'src', name: 'inventory' }, 'fk_film'));
+});

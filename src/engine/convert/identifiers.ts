@@ -154,18 +154,17 @@ export function createIdentifierMap(source: Schema, target: EngineKind, options:
     }
   }
 
-  // Constraints and indexes: unique per target namespace (PostgreSQL requires it for indexes; MySQL for FKs).
+  // Constraints and indexes. PostgreSQL: unique per schema (indexes are relations). MySQL: index names are
+  // per table, FK and CHECK names per database.
+  const indexSpaces = new Map<string, NameSpace>();
   for (const t of [...source.tables].sort((a, b) => cmp(a.schema, b.schema) || cmp(a.name, b.name))) {
-    const space = spaceOf(constraintSpaces, namespaceOf(t.schema));
-    const names = [
-      ...(t.primaryKeyName ? [t.primaryKeyName] : []),
-      ...t.indexes.map((i) => i.name),
-      ...t.foreignKeys.map((f) => f.name),
-      ...t.checks.map((c) => c.name),
-    ];
+    const schemaSpace = spaceOf(constraintSpaces, namespaceOf(t.schema));
+    const indexNames = new Set([...(t.primaryKeyName ? [t.primaryKeyName] : []), ...t.indexes.map((i) => i.name)]);
+    const names = [...indexNames, ...t.foreignKeys.map((f) => f.name), ...t.checks.map((c) => c.name)];
     for (const n of names) {
       const key = `${relationKey(t)}\u0000${n}`;
       if (constraintNames.has(key)) continue;
+      const space = target === 'mysql' && indexNames.has(n) ? spaceOf(indexSpaces, relationKey(t)) : schemaSpace;
       constraintNames.set(key, allocateConstraint(space, t, n));
     }
   }
