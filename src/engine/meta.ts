@@ -75,11 +75,20 @@ export interface MetaStore {
   close(): Promise<void>;
 }
 
-/** Opens (creating on demand) the ferry_meta store on the target for one task. */
+/**
+ * The key of a task's rows in ferry_meta. PostgreSQL keeps ferry_meta per database, so the task name is
+ * enough; MySQL's ferry_meta database is shared by the whole server, so the target database is part of the key
+ * (two tasks of the same name into two databases must not see each other's state).
+ */
+export function metaKey(target: ConnectionConfig, task: string): string {
+  return target.engine === 'mysql' ? `${task}@${target.database}` : task;
+}
+
+/** Opens (creating on demand) the ferry_meta store on the target for one task; `store.task` is its metaKey. */
 export async function openMetaStore(target: ConnectionConfig, task: string): Promise<MetaStore> {
   if (target.engine === 'mysql') {
     const { openMysqlMetaStore } = await import('./mysql/meta');
-    return openMysqlMetaStore(target, task);
+    return openMysqlMetaStore(target, metaKey(target, task));
   }
   const { openPostgresMetaStore } = await import('./postgres/meta');
   return openPostgresMetaStore(target, task);

@@ -1,6 +1,7 @@
 // Pre-check: every check that can predict a later failure, each pass|warn|fail with a message and the fix.
 // Dialect questions go through PrecheckProbe (precheck-mysql.ts / precheck-postgres.ts); checks that
 // compare the two sides or read the converted schema live here and in precheck-conversion.ts.
+import { replicationName } from './postgres/snapshot';
 import type { CheckResult } from './api';
 import type { ConnectionConfig } from './connection';
 import { describeConnection } from './connection';
@@ -27,11 +28,6 @@ export interface PrecheckContext {
 export const CONSERVATIVE_LOAD_RATE = 5 * 1024 * 1024;
 /** Tables up to this many rows are scanned for their largest row and for collation collisions. */
 const SCAN_BUDGET_ROWS = 2_000_000;
-
-/** The publication and slot name of a task on a PostgreSQL source (ARCHITECTURE / interfaces). */
-export function replicationName(task: string): string {
-  return `ferry_${task.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
-}
 
 /** The checks `ferry run` refuses to start on (and that `--force` ignores, listed). */
 export function failingChecks(results: CheckResult[]): CheckResult[] {
@@ -132,7 +128,7 @@ function buildPlan(ctx: PrecheckContext, tables: InventoryTable[]): PrecheckPlan
     sourceBytes: bytes,
     estimatedLoadSeconds: bytes / CONSERVATIVE_LOAD_RATE,
     incremental: ctx.task.phases.includes('incremental'),
-    replicationName: replicationName(ctx.task.name),
+    replicationName: replicationName(ctx.task),
     signal: ctx.signal,
   };
 }

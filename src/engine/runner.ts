@@ -9,7 +9,7 @@ import { CancelledError, FerryError, asFerryError } from './errors';
 import { type PhaseName, TaskEvents } from './events';
 import { runIncremental } from './cdc/replicator';
 import { runFullLoad } from './fullload/index';
-import { META_SCHEMA, type MetaStore, openMetaStore } from './meta';
+import { META_SCHEMA, type MetaStore, metaKey, openMetaStore } from './meta';
 import { formatPosition } from './position';
 import { failingChecks, runPrecheck } from './precheck';
 import { applyPhases, assertTargetFree, convertTaskSchema, isTrigger, type ObjectResult } from './schema';
@@ -219,8 +219,8 @@ async function taskStarted(target: ConnectionConfig, name: string): Promise<bool
       : `SELECT 1 AS x FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${META_SCHEMA}' AND TABLE_NAME = 'task'`;
     if ((await s.query(sql)).length === 0) return false;
     const rows = s.engine === 'postgres'
-      ? await s.query(`SELECT 1 AS x FROM ${META_SCHEMA}.task WHERE name = $1 AND snapshot IS NOT NULL`, [name])
-      : await s.query(`SELECT 1 AS x FROM \`${META_SCHEMA}\`.task WHERE name = ? AND snapshot IS NOT NULL`, [name]);
+      ? await s.query(`SELECT 1 AS x FROM ${META_SCHEMA}.task WHERE name = $1 AND snapshot IS NOT NULL`, [metaKey(target, name)])
+      : await s.query(`SELECT 1 AS x FROM \`${META_SCHEMA}\`.task WHERE name = ? AND snapshot IS NOT NULL`, [metaKey(target, name)]);
     return rows.length > 0;
   });
 }

@@ -81,11 +81,13 @@ for (const engine of ['mysql', 'postgres'] as const) {
     const src = engine === 'mysql' ? await seedMysql() : await seedPg();
     const dst = engine === 'mysql' ? await createMysqlDb('fl_killdst') : await createPgDb('fl_killdst');
     const task = `kill_${src}`;
+    // MySQL's ferry_meta is server-wide: rows are keyed by task and target database (meta.ts metaKey).
+    const key = engine === 'mysql' ? `${task}@${dst}` : task;
     const metaQuery = async (): Promise<{ id: number; done: boolean; attempts: number }[]> => {
       if (engine === 'mysql') {
         const c = await mysqlAdmin();
         try {
-          const [rows] = await c.query('SELECT chunk_id AS id, done, attempts FROM ferry_meta.chunk WHERE task = ? ORDER BY chunk_id', [task]);
+          const [rows] = await c.query('SELECT chunk_id AS id, done, attempts FROM ferry_meta.chunk WHERE task = ? ORDER BY chunk_id', [key]);
           return (rows as { id: number; done: number; attempts: number }[]).map((r) => ({ id: Number(r.id), done: Number(r.done) === 1, attempts: Number(r.attempts) }));
         } catch { return []; } finally { await c.end(); }
       }
@@ -99,8 +101,8 @@ for (const engine of ['mysql', 'postgres'] as const) {
       if (engine === 'mysql') {
         await dropMysqlDb(src); await dropMysqlDb(dst);
         const c = await mysqlAdmin();
-        await c.query('DELETE FROM ferry_meta.chunk WHERE task = ?', [task]).catch(() => undefined);
-        await c.query('DELETE FROM ferry_meta.task WHERE name = ?', [task]).catch(() => undefined);
+        await c.query('DELETE FROM ferry_meta.chunk WHERE task = ?', [key]).catch(() => undefined);
+        await c.query('DELETE FROM ferry_meta.task WHERE name = ?', [key]).catch(() => undefined);
         await c.end();
       } else { await dropPgDb(src); await dropPgDb(dst); }
     });

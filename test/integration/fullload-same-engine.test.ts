@@ -1,4 +1,5 @@
 // Full load MariaDB->MariaDB (Sakila) and PostgreSQL->PostgreSQL (Pagila): every table's rows and content equal.
+import { replicationName } from '../../src/engine/postgres/snapshot';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TaskEvents, type FerryEvent } from '../../src/engine/events';
@@ -63,12 +64,12 @@ test('copies every Pagila table PostgreSQL -> PostgreSQL, partitioned payment in
   for (const m of tables) {
     assert.deepEqual(pgDigest(dst, m.target.name, m.target.schema), pgDigest(src, m.source.name, m.source.schema), `table ${m.source.name}`);
   }
-  assert.ok(result.position.engine === 'postgres' && result.position.slot === `ferry_${task.name}` && /^[0-9A-F]+\/[0-9A-F]+$/.test(result.position.lsn));
+  assert.ok(result.position.engine === 'postgres' && result.position.slot === replicationName(task) && /^[0-9A-F]+\/[0-9A-F]+$/.test(result.position.lsn));
   // The slot and publication are left for CDC; the publication covers the migrated tables.
   const admin = await connectPostgres(pgConn(src));
   t.after(() => admin.end());
-  const slot = await admin.query('SELECT plugin, confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1', [`ferry_${task.name}`]);
+  const slot = await admin.query('SELECT plugin, confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1', [replicationName(task)]);
   assert.equal(slot.rows[0]?.plugin, 'pgoutput');
-  const pub = await admin.query('SELECT count(*)::int AS n, bool_and(p.pubviaroot) AS root FROM pg_publication_tables pt JOIN pg_publication p USING (pubname) WHERE pubname = $1', [`ferry_${task.name}`]);
+  const pub = await admin.query('SELECT count(*)::int AS n, bool_and(p.pubviaroot) AS root FROM pg_publication_tables pt JOIN pg_publication p USING (pubname) WHERE pubname = $1', [replicationName(task)]);
   assert.ok(pub.rows[0].n >= tables.length - 1);
 });

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import type { Column, Schema, Table } from '../../src/engine/model';
 import type { ConvertedSchema, TableMapping } from '../../src/engine/convert/types';
 import { collationRisks, identifierChecks, isLooseCollation, typeChecks } from '../../src/engine/precheck-conversion';
-import { checksToJson, failingChecks, normaliseZone, replicationName } from '../../src/engine/precheck';
+import { checksToJson, failingChecks, normaliseZone } from '../../src/engine/precheck';
+import { replicationName } from '../../src/engine/postgres/snapshot';
 
 const text = (name: string, collation?: string): Column => ({ name, type: { kind: 'char', length: 20, varying: true }, native: 'varchar(20)', nullable: false, collation });
 const int = (name: string): Column => ({ name, type: { kind: 'int', bytes: 4, unsigned: false }, native: 'int', nullable: false });
@@ -99,6 +100,10 @@ test('failing checks are exactly the fail results, and the JSON form says whethe
 test('UTC aliases are one zone; replication names are lower-case, safe and at most 63 characters', () => {
   assert.deepEqual(['UTC', 'Etc/UTC', '+00:00', 'GMT', 'Etc/GMT+0', 'Zulu'].map(normaliseZone), Array(6).fill('UTC'));
   assert.equal(normaliseZone('Europe/Berlin'), 'Europe/Berlin');
-  assert.equal(replicationName('Sakila-to-PG.v2'), 'ferry_sakila_to_pg_v2');
-  assert.equal(replicationName('a'.repeat(63)).length, 63);
+  const t = (name: string, target = 'postgres://u@h:5432/dst') => ({ name, source: 'postgres://u@h:5432/src', target });
+  assert.match(replicationName(t('Sakila-to-PG.v2')), /^ferry_sakila_to_pg_v2_[0-9a-f]{8}$/);
+  assert.ok(replicationName(t('a'.repeat(63))).length <= 63);
+  // Slot names are cluster-wide: the same task name towards another target is another slot.
+  assert.notEqual(replicationName(t('x')), replicationName(t('x', 'postgres://u@h:5432/other')));
+  assert.equal(replicationName(t('x')), replicationName(t('x')));
 });

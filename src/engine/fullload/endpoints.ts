@@ -2,6 +2,7 @@
 import type { ConnectionConfig } from '../connection';
 import { FerryError } from '../errors';
 import type { TaskEvents } from '../events';
+import type { Task } from '../task';
 import type { Table } from '../model';
 import type { SourcePosition } from '../position';
 import { openMysqlReadSession, openMysqlSnapshot, reopenMysqlSnapshot } from '../mysql/snapshot';
@@ -14,7 +15,8 @@ export interface SnapshotRequest {
   source: ConnectionConfig;
   tables: Table[];
   parallelism: number;
-  task: string;
+  /** Names the PostgreSQL slot and publication (replicationName). */
+  task: Pick<Task, 'name' | 'source' | 'target'>;
   /** CDC follows: PostgreSQL keeps a slot and publication for it. */
   forIncremental: boolean;
   events?: TaskEvents;

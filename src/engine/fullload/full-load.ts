@@ -53,7 +53,7 @@ export async function runFullLoad(ctx: FullLoadContext): Promise<FullLoadResult>
     await refuseNonEmptyTargets(specs, saved, targets[0], describeTarget);
     signal.throwIfAborted();
 
-    const request = { source: ctx.source, tables: ctx.tables.map((m) => m.source), parallelism, task: task.name,
+    const request = { source: ctx.source, tables: ctx.tables.map((m) => m.source), parallelism, task,
       forIncremental: task.phases.includes('incremental'), events, signal };
     if (resume && record?.snapshot) {
       snapshot = await reopenSnapshot(request, record.snapshot);
@@ -76,7 +76,7 @@ export async function runFullLoad(ctx: FullLoadContext): Promise<FullLoadResult>
       return chunks.filter((c) => !c.done).map((c) => ({ spec, chunk: fromRecord(c), of: chunks.length }));
     });
     progress.start();
-    await copyChunks({ task: task.name, items: interleave(perTable), sources: snapshot.sessions, targets, meta, events, progress, signal });
+    await copyChunks({ task: meta.task, items: interleave(perTable), sources: snapshot.sessions, targets, meta, events, progress, signal });
     progress.stop();
 
     const totals = progress.totals();

@@ -11,7 +11,7 @@ import { connectMysql } from './connect';
 const DDL = [
   `CREATE DATABASE IF NOT EXISTS ${META_SCHEMA} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
   `CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.task (
-     name VARCHAR(64) NOT NULL PRIMARY KEY,
+     name VARCHAR(200) NOT NULL PRIMARY KEY,
      phase VARCHAR(32) NOT NULL DEFAULT 'none',
      state VARCHAR(32) NOT NULL DEFAULT 'not_started',
      last_error TEXT NULL,
@@ -19,7 +19,7 @@ const DDL = [
      snapshot LONGTEXT NULL,
      details LONGTEXT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
   `CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.chunk (
-     task VARCHAR(64) NOT NULL,
+     task VARCHAR(200) NOT NULL,
      table_name VARCHAR(300) NOT NULL,
      chunk_id INT NOT NULL,
      bounds LONGTEXT NOT NULL,
@@ -32,9 +32,18 @@ const DDL = [
      PRIMARY KEY (task, table_name, chunk_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
 ];
 
+/** Tables created by an earlier Ferry with 64-character task keys are widened for `task@database` keys. */
+const WIDEN = [
+  `ALTER TABLE ${META_SCHEMA}.task MODIFY name VARCHAR(200) NOT NULL`,
+  `ALTER TABLE ${META_SCHEMA}.chunk MODIFY task VARCHAR(200) NOT NULL`,
+];
+
 export async function ensureMysqlMeta(conn: Connection): Promise<void> {
   try {
     for (const sql of DDL) await conn.query(sql);
+    const [cols] = await conn.query(`SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '${META_SCHEMA}'
+      AND ((TABLE_NAME = 'task' AND COLUMN_NAME = 'name') OR (TABLE_NAME = 'chunk' AND COLUMN_NAME = 'task')) AND CHARACTER_MAXIMUM_LENGTH < 200`);
+    if (Number((cols as { n: number }[])[0]?.n ?? 0) > 0) for (const sql of WIDEN) await conn.query(sql);
   } catch (err) {
     throw asFerryError(err, `creating the ${META_SCHEMA} database on the target`);
   }

@@ -1,4 +1,7 @@
 // Consistent snapshot of a PostgreSQL source: publication + logical slot with an exported snapshot shared by all copy connections.
+import { createHash } from 'node:crypto';
+import { parseConnectionUrl } from '../connection';
+import type { Task } from '../task';
 import pg from 'pg';
 import type { ConnectionConfig } from '../connection';
 import { FerryError, asFerryError } from '../errors';
@@ -10,9 +13,18 @@ import type { SourceSnapshot } from '../fullload/types';
 import { connectPostgres, pgClientConfig, pgConnectError, quotePgIdent, quotePgLiteral } from './connect';
 import { PostgresSourceSession, pgTableRef } from './reader';
 
-/** The publication and slot name of a task: `ferry_<task>`, [a-z0-9_] only, at most 63 characters. */
-export function replicationName(task: string): string {
-  return `ferry_${task.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
+/**
+ * The publication and slot name of a task: `ferry_<task>_<hash>`, [a-z0-9_] only, at most 63 characters.
+ * Slot names are global in a PostgreSQL cluster, so the hash of the source database and the target tells two
+ * tasks of the same name apart (one must never drop or reuse the other's slot).
+ */
+export function replicationName(task: Pick<Task, 'name' | 'source' | 'target'>): string {
+  const ends = [task.source, task.target].map((u) => {
+    const c = parseConnectionUrl(u);
+    return `${c.engine}://${c.host}:${c.port}/${c.database}`;
+  }).join('|');
+  const hash = createHash('sha1').update(ends).digest('hex').slice(0, 8);
+  return `ferry_${task.name.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63 - 6 - 9)}_${hash}`;
 }
 
 async function openCopySession(source: ConnectionConfig, snapshotId: string): Promise<pg.Client> {
@@ -87,7 +99,7 @@ async function ensurePublication(admin: pg.Client, name: string, tables: Table[]
  * (the snapshot dies with it). Position = the slot's consistent_point. Without CDC no slot is left behind
  * (a forgotten slot retains WAL forever): a plain exported snapshot at the current WAL position.
  */
-export async function openPostgresSnapshot(source: ConnectionConfig, tables: Table[], parallelism: number, task: string,
+export async function openPostgresSnapshot(source: ConnectionConfig, tables: Table[], parallelism: number, task: Pick<Task, 'name' | 'source' | 'target'>,
   opts: { withSlot: boolean; events?: TaskEvents; signal?: AbortSignal }): Promise<SourceSnapshot> {
   const name = replicationName(task);
   const admin = await connectPostgres(source);
