@@ -28,8 +28,11 @@ export interface RunOptions {
 
 /** Markers the runner keeps in ferry_meta.task.details. */
 interface RunnerDetails {
+  /** The schema phase began (the target was checked free); a re-run steps over objects that exist. */
+  schemaStarted?: boolean;
   schemaApplied?: boolean;
   fullDone?: boolean;
+  postDataStarted?: boolean;
   postDataApplied?: boolean;
 }
 
@@ -49,9 +52,25 @@ export class TaskRunner {
   async run(opts: RunOptions = {}): Promise<void> {
     const signal = opts.signal ?? new AbortController().signal;
     const { source, target } = taskConnections(this.task, this.passwords);
-    let prechecked = opts.skipPrecheck ?? false;
+    // A run that committed a checkpoint since the last failure made progress: its next failure starts a fresh
+    // series of retries, so a long replication survives any number of spaced-out faults.
+    let progressed = false;
+    const offCheckpoint = this.events.onType('checkpoint', () => { progressed = true; });
+    try {
+      await this.runWithRetries(source, target, opts, signal, opts.skipPrecheck ?? false, () => {
+        const p = progressed;
+        progressed = false;
+        return p;
+      });
+    } finally {
+      offCheckpoint();
+    }
+  }
+
+  private async runWithRetries(source: ConnectionConfig, target: ConnectionConfig, opts: RunOptions, signal: AbortSignal,
+    skipPrecheck: boolean, progressedSinceLastFailure: () => boolean): Promise<void> {
+    let prechecked = skipPrecheck;
     for (let attempt = 0; ; attempt++) {
-      const began = Date.now();
       try {
         await this.runOnce(source, target, { ...opts, signal, skipPrecheck: prechecked });
         return;
@@ -63,8 +82,7 @@ export class TaskRunner {
           return;
         }
         if (e.code !== 'PRECHECK_FAILED') prechecked = true;
-        // A run that made progress for a minute before failing starts a fresh series of retries.
-        if (Date.now() - began > 60_000) attempt = 0;
+        if (progressedSinceLastFailure()) attempt = 0;
         if (!e.retryable || attempt >= MAX_RETRIES) {
           this.events.emit({ type: 'error', code: e.code, message: e.message, fix: e.fix, retryable: false });
           await this.saveState(target, { state: 'failed', lastError: e.oneLine() });
@@ -99,14 +117,17 @@ export class TaskRunner {
       // `ferry status` and other processes read the latest lag from ferry_meta, saved every 5 s.
       let latestLag: { lagSeconds: number; position: string } | undefined;
       const offLag = events.onType('lag', (e) => { latestLag = { lagSeconds: e.secondsBehind, position: e.position }; });
-      const lagSaver = setInterval(() => {
-        if (latestLag) void meta.saveTask({ details: latestLag }).catch(() => undefined);
-      }, 5000);
+      const lagRecorder = new LagRecorder(target, task.name);
+      const lagSaver = setInterval(() => { if (latestLag) void lagRecorder.save(latestLag); }, 5000);
       try {
         if (task.phases.includes('schema') && !details.schemaApplied) {
           await this.phase(meta, 'schema', async () => {
-            await assertTargetFree(target, report);
-            assertApplied(await applyPhases(target, report, ['pre-data'], { events, signal }));
+            const resume = details.schemaStarted === true;
+            if (!resume) {
+              await assertTargetFree(target, report);
+              await meta.saveTask({ details: { schemaStarted: true } });
+            }
+            assertApplied(await applyPhases(target, report, ['pre-data'], { events, signal, resume }));
             await meta.saveTask({ details: { schemaApplied: true } });
           });
         } else if (task.phases.includes('schema')) {
@@ -131,7 +152,9 @@ export class TaskRunner {
           await this.phase(meta, 'indexes', async () => {
             // With replication to follow, triggers wait for the cutover (see isTrigger).
             const replicating = task.phases.includes('incremental');
-            assertApplied(await applyPhases(target, report, ['post-data', 'finalize'], { events, signal, only: (o) => !replicating || !isTrigger(o) }));
+            const resume = details.postDataStarted === true;
+            if (!resume) await meta.saveTask({ details: { postDataStarted: true } });
+            assertApplied(await applyPhases(target, report, ['post-data', 'finalize'], { events, signal, resume, only: (o) => !replicating || !isTrigger(o) }));
             await meta.saveTask({ details: { postDataApplied: true } });
           });
         }
@@ -157,6 +180,7 @@ export class TaskRunner {
       } finally {
         clearInterval(lagSaver);
         offLag();
+        await lagRecorder.close();
       }
     } finally {
       await meta.close();
@@ -208,6 +232,33 @@ export function assertApplied(results: ObjectResult[]): void {
   if (failed.length > 0) {
     throw new FerryError('SCHEMA_APPLY_FAILED', `${failed.length} object(s) failed to apply; first: ${failed[0].id}: ${failed[0].error}`,
       { fix: 'fix the converted DDL with schemaOverrides in the task file (ferry schema lists the ids) or the diff view, then run again' });
+  }
+}
+
+/**
+ * Saves the latest lag on its own connection; a lost connection (a restarted target, a killed session) is
+ * opened again at the next save instead of leaving `ferry status` stale.
+ */
+class LagRecorder {
+  private store?: MetaStore;
+
+  constructor(private readonly target: ConnectionConfig, private readonly task: string) {}
+
+  async save(lag: { lagSeconds: number; position: string }): Promise<void> {
+    try {
+      this.store ??= await openMetaStore(this.target, this.task);
+      await this.store.saveTask({ details: lag });
+    } catch {
+      // The next save reconnects; replication itself reports the fault if it persists.
+      const broken = this.store;
+      this.store = undefined;
+      await broken?.close().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.store?.close().catch(() => undefined);
+    this.store = undefined;
   }
 }
 

@@ -4,7 +4,7 @@ import type { ConnectionConfig } from './connection';
 import { type Conversion, convertSchema } from './convert/index';
 import { buildReport } from './convert/report';
 import type { ConversionReport, ConvertedObject, DdlPhase } from './convert/types';
-import { FerryError, asFerryError } from './errors';
+import { FerryError, asFerryError, isRetryable } from './errors';
 import type { TaskEvents } from './events';
 import type { EngineKind, Schema } from './model';
 import { introspectMysql } from './mysql/introspect';
@@ -88,8 +88,20 @@ function statementsOf(o: ConvertedObject, engine: EngineKind): string[] {
  * failure leaves nothing behind; later phases run one transaction per object. MySQL/MariaDB DDL commits
  * implicitly, so objects run one by one. An object whose dependency failed is skipped, never half-applied.
  */
+export interface ApplyOptions {
+  events?: TaskEvents;
+  signal?: AbortSignal;
+  only?: (o: ConvertedObject) => boolean;
+  /**
+   * An interrupted run of the same task applied part of these objects: a statement whose object already
+   * exists counts as applied (the target was checked free before the first run began), and PostgreSQL's
+   * pre-data runs object by object so the rest can continue.
+   */
+  resume?: boolean;
+}
+
 export async function applyPhases(target: ConnectionConfig, report: ConversionReport, phases: DdlPhase[],
-  opts: { events?: TaskEvents; signal?: AbortSignal; only?: (o: ConvertedObject) => boolean } = {}): Promise<ObjectResult[]> {
+  opts: ApplyOptions = {}): Promise<ObjectResult[]> {
   const results: ObjectResult[] = [];
   const session = await openSession(target);
   try {
@@ -97,7 +109,7 @@ export async function applyPhases(target: ConnectionConfig, report: ConversionRe
     for (const phase of phases) {
       const objects = report.objects.filter((o) => o.phase === phase && o.targetDdl.trim() !== '' && (opts.only?.(o) ?? true));
       if (objects.length === 0) continue;
-      if (target.engine === 'postgres' && phase === 'pre-data') {
+      if (target.engine === 'postgres' && phase === 'pre-data' && !opts.resume) {
         results.push(...await applyAtomically(session, objects, opts));
       } else {
         results.push(...await applyOneByOne(session, objects, target.engine, opts));
@@ -109,7 +121,7 @@ export async function applyPhases(target: ConnectionConfig, report: ConversionRe
   return results;
 }
 
-async function applyAtomically(session: SqlSession, objects: ConvertedObject[], opts: { events?: TaskEvents; signal?: AbortSignal }): Promise<ObjectResult[]> {
+async function applyAtomically(session: SqlSession, objects: ConvertedObject[], opts: ApplyOptions): Promise<ObjectResult[]> {
   const results: ObjectResult[] = [];
   await session.query('BEGIN');
   let failed = false;
@@ -119,6 +131,8 @@ async function applyAtomically(session: SqlSession, objects: ConvertedObject[], 
       for (const st of statementsOf(o, 'postgres')) await session.query(st);
       results.push({ id: o.id, ok: true });
     } catch (err) {
+      // A lost connection is not a DDL error: the runner retries the phase (nothing of it was committed).
+      if (isRetryable(err)) throw asFerryError(err, `applying ${o.id}`);
       failed = true;
       results.push({ id: o.id, ok: false, error: describeDbError(err) });
       opts.events?.emit({ type: 'error', code: 'DDL_FAILED', message: `${o.id}: ${describeDbError(err)}`, fix: 'fix the converted DDL (ferry schema / the diff view) and run again', retryable: false });
@@ -133,7 +147,7 @@ async function applyAtomically(session: SqlSession, objects: ConvertedObject[], 
   return results;
 }
 
-async function applyOneByOne(session: SqlSession, objects: ConvertedObject[], engine: EngineKind, opts: { events?: TaskEvents; signal?: AbortSignal }): Promise<ObjectResult[]> {
+async function applyOneByOne(session: SqlSession, objects: ConvertedObject[], engine: EngineKind, opts: ApplyOptions): Promise<ObjectResult[]> {
   const results: ObjectResult[] = [];
   const failed = new Set<string>();
   for (const o of objects) {
@@ -144,19 +158,40 @@ async function applyOneByOne(session: SqlSession, objects: ConvertedObject[], en
       results.push({ id: o.id, ok: false, skipped: true, error: `not applied: ${blocker} failed` });
       continue;
     }
+    const pg = engine === 'postgres';
     try {
-      if (engine === 'postgres') await session.query('BEGIN');
-      for (const st of statementsOf(o, engine)) await session.query(st);
-      if (engine === 'postgres') await session.query('COMMIT');
+      // PostgreSQL: one transaction per object, a savepoint per statement (so a resumed run can step over
+      // what exists). MySQL/MariaDB DDL commits implicitly, statement by statement.
+      if (pg) await session.query('BEGIN');
+      for (const st of statementsOf(o, engine)) {
+        if (pg) await session.query('SAVEPOINT ferry_stmt');
+        try {
+          await session.query(st);
+          if (pg) await session.query('RELEASE SAVEPOINT ferry_stmt');
+        } catch (err) {
+          if (pg) await session.query('ROLLBACK TO SAVEPOINT ferry_stmt').catch(() => undefined);
+          if (!(opts.resume && alreadyExists(err))) throw err;
+        }
+      }
+      if (pg) await session.query('COMMIT');
       results.push({ id: o.id, ok: true });
     } catch (err) {
-      if (engine === 'postgres') await session.query('ROLLBACK').catch(() => undefined);
+      if (pg) await session.query('ROLLBACK').catch(() => undefined);
+      if (isRetryable(err)) throw asFerryError(err, `applying ${o.id}`);
       failed.add(o.id);
       results.push({ id: o.id, ok: false, error: describeDbError(err) });
       opts.events?.emit({ type: 'error', code: 'DDL_FAILED', message: `${o.id}: ${describeDbError(err)}`, fix: 'fix the converted DDL (ferry schema / the diff view) and run again', retryable: false });
     }
   }
   return results;
+}
+
+/** The statement created something that exists already (an interrupted run got that far). */
+function alreadyExists(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number; message?: string };
+  if (e.code && ['42P07', '42710', '42P06', '42723', 'ER_TABLE_EXISTS_ERROR', 'ER_DUP_KEYNAME', 'ER_DB_CREATE_EXISTS',
+    'ER_SP_ALREADY_EXISTS', 'ER_TRG_ALREADY_EXISTS', 'ER_FK_DUP_NAME'].includes(e.code)) return true;
+  return /already exists|Duplicate (key|foreign key constraint|check constraint|constraint) name/i.test(e.message ?? '');
 }
 
 /** A database error as one line, with PostgreSQL's detail/hint when present. */

@@ -3,17 +3,35 @@ import type { EngineKind } from './model';
 
 /**
  * Splits a script into statements without trailing semicolons. Handles '…' (with '' escapes), "…", `…`
- * (MySQL), $tag$…$tag$ (PostgreSQL), -- and # (MySQL) line comments and block comments. Empty statements
- * are dropped.
+ * (MySQL), $tag$…$tag$ (PostgreSQL), -- and # (MySQL) line comments, block comments and MySQL's
+ * DELIMITER directive. Empty statements are dropped.
  */
 export function splitStatements(sql: string, engine: EngineKind): string[] {
   const out: string[] = [];
   let start = 0;
   let i = 0;
   const n = sql.length;
+  // MySQL: the client's `DELIMITER xx` directive (on a line of its own) lets routine and trigger bodies
+  // contain semicolons, as in mysqldump output.
+  let delimiter = ';';
   while (i < n) {
     const ch = sql[i];
     const next = sql[i + 1];
+    if (engine === 'mysql' && (i === 0 || sql[i - 1] === '\n') && /^[ \t]*DELIMITER[ \t]/i.test(sql.slice(i, i + 20))
+      && sql.slice(start, i).trim() === '') {
+      const end = sql.indexOf('\n', i);
+      const line = sql.slice(i, end < 0 ? n : end);
+      delimiter = line.trim().split(/\s+/)[1] ?? ';';
+      i = end < 0 ? n : end + 1;
+      start = i;
+      continue;
+    }
+    if (delimiter !== ';' && sql.startsWith(delimiter, i)) {
+      push(sql.slice(start, i));
+      i += delimiter.length;
+      start = i;
+      continue;
+    }
     if (ch === "'" || ch === '"' || (ch === '`' && engine === 'mysql')) {
       i = skipQuoted(sql, i, ch);
     } else if (ch === '-' && next === '-') {
@@ -31,7 +49,7 @@ export function splitStatements(sql: string, engine: EngineKind): string[] {
       } else {
         i++;
       }
-    } else if (ch === ';') {
+    } else if (ch === ';' && delimiter === ';') {
       push(sql.slice(start, i));
       i++;
       start = i;
@@ -67,4 +85,15 @@ function skipLine(sql: string, i: number): number {
 
 function stripComments(sql: string, engine: EngineKind): string {
   return sql.replace(/\/\*[\s\S]*?\*\//g, '').replace(engine === 'mysql' ? /(--|#)[^\n]*/g : /--[^\n]*/g, '');
+}
+
+/**
+ * Joins statements into a script that splitStatements reads back as the same statements: a MySQL statement
+ * with semicolons of its own (a routine or trigger body) is wrapped in DELIMITER lines.
+ */
+export function joinStatements(statements: string[], engine: EngineKind): string {
+  return statements.map((st) => {
+    if (engine === 'mysql' && splitStatements(st, engine).length !== 1) return `DELIMITER $$\n${st}$$\nDELIMITER ;`;
+    return `${st};`;
+  }).join('\n\n');
 }

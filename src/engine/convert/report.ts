@@ -6,6 +6,7 @@ import { postgresDdl } from '../postgres/ddl';
 import type { Conversion } from './index';
 import type { ConversionReport, ConvertedObject, DdlObject, DdlRenderer, ObjectKind, Warning } from './types';
 import { objectId } from './types';
+import { joinStatements } from '../sql-split';
 
 export const RENDERERS: Record<EngineKind, DdlRenderer> = { mysql: mysqlDdl, postgres: postgresDdl };
 
@@ -38,15 +39,12 @@ function sourceIds(conversion: Conversion): Map<string, string> {
   return map;
 }
 
-function joinStatements(statements: string[]): string {
-  return statements.length === 0 ? '' : statements.join(';\n\n') + ';';
-}
 
 /** Source-side text of every source object, by source id: the source dialect's rendering, else the catalog text. */
 function sourceTexts(source: Schema): Map<string, string> {
   const texts = new Map<string, string>();
   for (const o of RENDERERS[source.engine].renderSchema(source)) {
-    texts.set(o.id, texts.has(o.id) ? `${texts.get(o.id)}\n\n${joinStatements(o.statements)}` : joinStatements(o.statements));
+    texts.set(o.id, texts.has(o.id) ? `${texts.get(o.id)}\n\n${joinStatements(o.statements, source.engine)}` : joinStatements(o.statements, source.engine));
   }
   // Prefer the server's own definition text for tables, views, routines and triggers when it has one.
   for (const t of source.tables) if (t.definition) texts.set(objectId('table', t), t.definition);
@@ -86,12 +84,12 @@ export function buildReport(conversion: Conversion, overrides: Record<string, st
     const key = `${o.id}\u0000${o.phase}`;
     const existing = byKey.get(key);
     if (existing) {
-      existing.generatedDdl = `${existing.generatedDdl}\n\n${joinStatements(o.statements)}`;
+      existing.generatedDdl = `${existing.generatedDdl}\n\n${joinStatements(o.statements, targetEngine)}`;
       existing.targetDdl = existing.generatedDdl;
       return;
     }
     const sid = toSource.get(rendered.id);
-    const generated = joinStatements(o.statements);
+    const generated = joinStatements(o.statements, targetEngine);
     const obj: ConvertedObject = {
       id: o.id, kind: o.kind, phase: o.phase,
       sourceDdl: (sid && texts.get(sid)) ?? '',
