@@ -96,12 +96,27 @@ export class MysqlTargetSession implements TargetSession {
     const gate = () => (socket.writableNeedDrain ? new Promise<void>((r) => socket.once('drain', () => r())) : undefined);
     const encoder = new RowEncoder(spec, (row) => encodeLoadDataRow(row, hex), { gate, onRows });
     let streamError: Error | undefined;
-    pipeline(rows, encoder, (err) => { if (err) streamError = err; });
+    let started = false;
+    // The rows start to flow only once the server asks for the file: mysql2 listens for the stream's 'error'
+    // and 'end' from then on (ending the LOAD with an empty packet). A stream that failed before that
+    // (a converter throwing on an early row) would never be heard from again and the query would hang.
+    const startStream = (): Readable => {
+      started = true;
+      pipeline(rows, encoder, (err) => { if (err) streamError = err; });
+      return encoder;
+    };
     const onAbort = () => encoder.destroy(new CancelledError('full load cancelled'));
     signal?.addEventListener('abort', onAbort, { once: true });
-    await this.conn.query('START TRANSACTION');
     try {
-      const [res] = await this.conn.query({ sql: loadDataSql(spec.mapping.target, spec.columns.map((c) => c.target)), infileStreamFactory: () => encoder });
+      await this.conn.query('START TRANSACTION');
+    } catch (err) {
+      signal?.removeEventListener('abort', onAbort);
+      rows.destroy();
+      throw loadError(err, spec, encoder);
+    }
+    try {
+      if (signal?.aborted) throw new CancelledError('full load cancelled');
+      const [res] = await this.conn.query({ sql: loadDataSql(spec.mapping.target, spec.columns.map((c) => c.target)), infileStreamFactory: startStream });
       if (streamError) throw streamError;
       const header = res as ResultSetHeader;
       // LOCAL turns data errors into warnings and skips duplicate keys: anything but a clean, complete load is an error.
@@ -115,7 +130,9 @@ export class MysqlTargetSession implements TargetSession {
       await this.conn.query('COMMIT');
       return result;
     } catch (err) {
-      await this.conn.query('ROLLBACK').catch(() => undefined);
+      // A connection that cannot roll back is closed, so no half-loaded transaction can be committed later.
+      await this.conn.query('ROLLBACK').catch(() => this.conn.destroy());
+      if (!started) rows.destroy();
       encoder.destroy();
       throw loadError(streamError ?? err, spec, encoder);
     } finally {
