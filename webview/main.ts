@@ -303,7 +303,7 @@ function renderDetail(): void {
     el.editor.scrollTop = 0;
     el.editor.scrollLeft = 0;
   }
-  el.editor.dataset.objectId = obj.id;
+  el.editor.dataset.editingId = obj.id;  // data-object-id marks list items only
   el.editor.placeholder = obj.manual ? 'Write the target DDL for this object by hand (the source definition is on the left).' : '';
   renderTags(obj);
   renderDiffPanes(obj);
