@@ -100,6 +100,8 @@ export async function cutoverTask(task: Task, passwords: Passwords, opts: Cutove
       finalPosition = typeof state?.details.position === 'string' ? state.details.position : formatPosition(start);
       if (start.engine === 'postgres') {
         await withSession(source, async (s) => {
+          // The database may default to read-only transactions now (readOnlySource); Ferry's own cleanup may write.
+          await s.query('SET default_transaction_read_only = off');
           await s.query(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL`, [start.slot]);
           await s.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, [start.slot]);
           await s.query(`DROP PUBLICATION IF EXISTS ${quotePgIdent(start.publication)}`);
