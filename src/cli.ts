@@ -1,4 +1,6 @@
 // The `ferry` command line (ARCHITECTURE.md §3): check | schema | run | verify | cutover | status <task.json>.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   type CheckResult, type CutoverReport, type Passwords, type VerifyReport, applySchema, assertApplied, convertTask,
   cutoverTask, precheckTask, TaskRunner, taskStatus, verifyTask,
@@ -7,7 +9,7 @@ import { formatReport } from './engine/convert/report';
 import { FerryError, asFerryError, redactSecrets } from './engine/errors';
 import type { FerryEvent } from './engine/events';
 import { TaskEvents } from './engine/events';
-import { type Task, loadTask, passwordsFromEnv } from './engine/task';
+import { type Task, loadTask, passwordsFromEnv, serializeTask } from './engine/task';
 
 const USAGE = `usage: ferry <command> <task.json> [flags]
 
@@ -17,8 +19,9 @@ commands:
   run      <task.json> [--until full|caught-up] [--force] [--json]
                                                 run the task's phases (resumes from ferry_meta)
   verify   <task.json> [--repair] [--json]      compare source and target; exit 1 on any difference
-  cutover  <task.json> [--read-only-source] [--json]
-                                                drain, sync sequences, verify, stop replication
+  cutover  <task.json> [--read-only-source] [--reverse] [--json]
+                                                drain, sync sequences, verify, stop replication;
+                                                --reverse also writes <name>-reverse.json (rollback)
   status   <task.json> [--json]                 phase, progress, lag, last error
 
 passwords: FERRY_SOURCE_PASSWORD and FERRY_TARGET_PASSWORD (or in the URL; never in a task file)`;
@@ -211,8 +214,19 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'cutover': {
       const report = await cutoverTask(task, passwords, { readOnlySource: args.flags.has('--read-only-source'), reverse: args.flags.has('--reverse'), signal: controller.signal, events });
-      if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      else printCutover(report);
+      let reverseFile: string | undefined;
+      if (report.reverseTask) {
+        reverseFile = path.join(path.dirname(args.file), `${report.reverseTask.name}.json`);
+        writeFileSync(reverseFile, serializeTask(report.reverseTask));
+      }
+      if (json) process.stdout.write(JSON.stringify({ ...report, reverseTaskFile: reverseFile }, null, 2) + '\n');
+      else {
+        printCutover(report);
+        if (reverseFile) {
+          process.stdout.write(`\nreverse task written to ${reverseFile}; keep the old source current with:\n`
+            + `  FERRY_SOURCE_PASSWORD=<target password> FERRY_TARGET_PASSWORD=<source password> ferry run ${reverseFile}\n`);
+        }
+      }
       return report.differences === 0 && report.steps.every((s) => s.ok) ? 0 : 1;
     }
     case 'status': {

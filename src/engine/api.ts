@@ -102,6 +102,8 @@ export interface CutoverReport {
   differences: number;
   sourceReadOnly: boolean;
   steps: { name: string; ok: boolean; detail: string; seconds: number }[];
+  /** With `reverse`: the task that replicates from the new primary back to the old source (write it, run it). */
+  reverseTask?: Task;
 }
 
 // ---- functions -------------------------------------------------------------------------------------------

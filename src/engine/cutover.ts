@@ -13,14 +13,19 @@ import { formatPosition } from './position';
 import { quotePgIdent, quotePgLiteral } from './postgres/connect';
 import { applyPhases, buildReport, convertTaskSchema, isTrigger } from './schema';
 import { type SqlSession, withSession } from './sql-session';
-import { type Task, taskConnections } from './task';
+import { type Task, taskConnections, validateTask } from './task';
+import { runFullLoad } from './fullload/index';
 import { verifyTables } from './verify';
 
 export interface CutoverOptions {
   /** Make the source read-only before the final drain (MySQL: read_only=ON; PostgreSQL: the database
    * defaults to read-only transactions and open sessions are ended). */
   readOnlySource?: boolean;
-  /** Reverse replication for rollback is started by running the reverse task (see README); reported here. */
+  /**
+   * Prepare reverse replication for a rollback: a task from the new primary back to the old source, whose start
+   * position is taken at the switch (before the application writes to the new primary). `ferry run` of the
+   * returned task keeps the old source current.
+   */
   reverse?: boolean;
   signal?: AbortSignal;
   events?: TaskEvents;
@@ -54,6 +59,7 @@ export async function cutoverTask(task: Task, passwords: Passwords, opts: Cutove
   let rows = 0;
   let differences = 0;
   let readOnly = false;
+  let reverseTask: Task | undefined;
   try {
     const record = await meta.loadTask();
     if (!record?.snapshot) {
@@ -124,14 +130,52 @@ export async function cutoverTask(task: Task, passwords: Passwords, opts: Cutove
     await meta.saveTask({ phase: 'cutover', state: verify?.equal ? 'switched' : 'failed', lastError: verify?.equal ? null : `${differences} differences at cutover`,
       details: { switchedAt: new Date().toISOString(), finalPosition } });
     if (opts.reverse) {
-      steps.push({ name: 'reverse replication', ok: true, seconds: 0,
-        detail: 'to keep the old source current for a rollback, run the reverse task (source and target swapped, phases ["incremental"]) — see README "Rollback"' });
+      reverseTask = await step('prepare reverse replication (rollback)', async () => {
+        const reverse = await prepareReverse(task, source, target, events, signal);
+        return { detail: `the reverse task ${reverse.name} starts at the switch position; run it with \`ferry run\` to keep the old source current`, value: reverse };
+      });
     }
     events.emit({ type: 'phase', phase: 'cutover', status: 'finished' });
   } finally {
     await meta.close();
   }
-  return { startedAt, finishedAt: new Date().toISOString(), finalPosition, rows, differences, sourceReadOnly: readOnly, steps };
+  return { startedAt, finishedAt: new Date().toISOString(), finalPosition, rows, differences, sourceReadOnly: readOnly, steps, reverseTask };
+}
+
+/**
+ * Builds the reverse task (new primary -> old source, incremental only, the same tables) and takes its start
+ * position now, so every write the application makes on the new primary after the switch reaches the old source.
+ * Refused when the reverse mapping would not land on the old source's existing tables.
+ */
+async function prepareReverse(task: Task, source: ConnectionConfig, target: ConnectionConfig, events: TaskEvents, signal: AbortSignal): Promise<Task> {
+  if (target.engine === 'mysql') {
+    const probe = await withSession(target, (s) => s.query('SELECT @@log_bin AS b, @@binlog_format AS f'));
+    if (String(probe[0]?.b) !== '1' || probe[0]?.f !== 'ROW') {
+      throw new FerryError('REVERSE_NEEDS_BINLOG', 'the new primary (the target) has no ROW binlog, so changes cannot flow back to the old source',
+        { fix: 'set log_bin, binlog_format=ROW and binlog_row_image=FULL on the target and restart it, then prepare the reverse task again' });
+    }
+  }
+  const forward = await convertTaskSchema(task, source, target);
+  const reverse = validateTask({
+    name: `${task.name}-reverse`.slice(0, 63),
+    source: task.target,
+    target: task.source,
+    phases: ['incremental'],
+    objects: { include: forward.tables.map((m) => `${m.target.schema}.${m.target.name}`), exclude: [] },
+    parallelism: task.parallelism,
+    options: { ...task.options, ...(source.engine === 'postgres' && forward.source.namespaces.length === 1 ? { targetSchema: forward.source.namespaces[0] } : {}) },
+  });
+  const back = await convertTaskSchema(reverse, target, source);
+  const expected = new Set(forward.tables.map((m) => `${m.source.schema}.${m.source.name}`));
+  const lands = back.tables.map((m) => `${m.target.schema}.${m.target.name}`);
+  const strays = lands.filter((n) => !expected.has(n));
+  if (strays.length > 0 || lands.length !== expected.size) {
+    throw new FerryError('REVERSE_MAPPING', `the reverse mapping does not land on the old source's tables (${strays.slice(0, 5).join(', ') || 'tables missing'})`,
+      { fix: 'reverse replication needs names that map back one to one (identifierCase "preserve" for mixed-case MySQL names, a single PostgreSQL schema)' });
+  }
+  // Only the position is taken (no rows are copied): the old source already holds every row.
+  await runFullLoad({ task: reverse, source: target, target: source, tables: back.tables, events, signal, parallelism: 1, chunkRows: task.options.chunkRows, copyRows: false });
+  return reverse;
 }
 
 async function makeReadOnly(s: SqlSession, source: ConnectionConfig): Promise<string> {
