@@ -74,3 +74,14 @@ test('keeps MySQL index names per table and FK names unique per database', () =>
   assert.equal(ids.constraint({ schema: 'src', name: 'inventory' }, 'idx_fk_film_id'), 'idx_fk_film_id');
   assert.notEqual(ids.constraint({ schema: 'src', name: 'film_actor' }, 'fk_film'), ids.constraint({ schema: 'src', name: 'inventory' }, 'fk_film'));
 });
+
+test('replaces characters MySQL refuses in names (emoji, trailing spaces) with a Warning', () => {
+  const ids = createIdentifierMap(schema('postgres', [table('public', 'emoji_\u{1F600}', ['smile_\u{1F600}', 'pad '])]), 'mysql', opts);
+  assert.equal(ids.table({ schema: 'public', name: 'emoji_\u{1F600}' }).name, 'emoji_u1f600');
+  assert.equal(ids.column({ schema: 'public', name: 'emoji_\u{1F600}' }, 'smile_\u{1F600}'), 'smile_u1f600');
+  assert.equal(ids.column({ schema: 'public', name: 'emoji_\u{1F600}' }, 'pad '), 'pad_');
+  assert.ok(ids.warnings().some((w) => w.code === 'IDENTIFIER_RENAMED' && /does not allow/.test(w.message)));
+  // PostgreSQL takes them as they are.
+  const pg = createIdentifierMap(schema('postgres', [table('public', 'emoji_\u{1F600}', ['a'])]), 'postgres', opts);
+  assert.equal(pg.table({ schema: 'public', name: 'emoji_\u{1F600}' }).name, 'emoji_\u{1F600}');
+});

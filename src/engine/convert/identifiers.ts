@@ -31,6 +31,20 @@ export function shortenIdentifier(name: string, target: EngineKind): string {
 }
 
 /**
+ * Replaces what the target cannot hold in a name: NUL anywhere; on MySQL/MariaDB also characters beyond
+ * the Basic Multilingual Plane (emoji: identifiers are utf8mb3) and trailing spaces. Each becomes `_`
+ * (emoji as `u<hex>`), so the result stays readable and deterministic.
+ */
+export function legalIdentifier(name: string, target: EngineKind): string {
+  let out = name.replace(/\u0000/g, '_');
+  if (target === 'mysql') {
+    out = [...out].map((ch) => ((ch.codePointAt(0) ?? 0) > 0xffff ? `u${(ch.codePointAt(0) ?? 0).toString(16)}` : ch)).join('');
+    out = out.replace(/ +$/, (m) => '_'.repeat(m.length));
+  }
+  return out;
+}
+
+/**
  * One target namespace: the names already taken, compared the way the target compares them
  * (MySQL: case-insensitively, to be safe under any lower_case_table_names and because column names are
  * case-insensitive; PostgreSQL: exactly).
@@ -83,7 +97,8 @@ export function createIdentifierMap(source: Schema, target: EngineKind, options:
   };
 
   /** Picks the target spelling of `name` inside `space`, recording a Warning when it had to change it. */
-  const allocate = (space: NameSpace, name: string, object: string, preferFold: boolean): string => {
+  const allocate = (space: NameSpace, sourceName: string, object: string, preferFold: boolean): string => {
+    const name = legalIdentifier(sourceName, target);
     let candidate = name;
     if (preferFold && fold) candidate = name.toLowerCase();
     candidate = shortenIdentifier(candidate, target);
@@ -101,16 +116,15 @@ export function createIdentifierMap(source: Schema, target: EngineKind, options:
     }
     space.take(candidate);
     const folded = fold && candidate === name.toLowerCase();
-    if (candidate !== name && !folded) {
-      warnings.push({
-        code: identifierLength(name, target) > MAX_IDENTIFIER[target].length ? 'IDENTIFIER_SHORTENED' : 'IDENTIFIER_RENAMED',
-        object,
-        level: 'warn',
-        message: identifierLength(name, target) > MAX_IDENTIFIER[target].length
-          ? `"${name}" is longer than ${target === 'postgres' ? 'PostgreSQL' : 'MySQL'} allows (${MAX_IDENTIFIER[target].length} ${MAX_IDENTIFIER[target].unit}); it becomes "${candidate}"`
-          : `"${name}" collides with another name on the target${caseInsensitive ? ' (MySQL compares these names case-insensitively)' : ' after case folding'}; it becomes "${candidate}"`,
-        fix: 'keep the new name, or rename the object on the source before migrating, or edit the converted DDL',
-      });
+    if (candidate !== sourceName && !(folded && name === sourceName)) {
+      const engineName = target === 'postgres' ? 'PostgreSQL' : 'MySQL';
+      const [code, why] = name !== sourceName
+        ? ['IDENTIFIER_RENAMED', `has characters ${engineName} does not allow in names${target === 'mysql' ? ' (beyond the Basic Multilingual Plane, e.g. emoji, or a trailing space)' : ' (NUL)'}`]
+        : identifierLength(name, target) > MAX_IDENTIFIER[target].length
+          ? ['IDENTIFIER_SHORTENED', `is longer than ${engineName} allows (${MAX_IDENTIFIER[target].length} ${MAX_IDENTIFIER[target].unit})`]
+          : ['IDENTIFIER_RENAMED', `collides with another name on the target${caseInsensitive ? ' (MySQL compares these names case-insensitively)' : ' after case folding'}`];
+      warnings.push({ code, object, level: 'warn', message: `"${sourceName}" ${why}; it becomes "${candidate}"`,
+        fix: 'keep the new name, or rename the object on the source before migrating, or edit the converted DDL' });
     }
     return candidate;
   };
