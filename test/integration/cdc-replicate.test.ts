@@ -131,7 +131,9 @@ async function write(src: Side, from: number, count: number, seed: number): Prom
 
 async function snapshotRows(side: Side, table: string, order: string): Promise<string[]> {
   const rows = await side.exec(`SELECT * FROM ${table} ORDER BY ${order}`);
-  return rows.map((row) => JSON.stringify(Object.values(row).map((v) => (v === null ? null : Buffer.isBuffer(v) ? v.toString('hex') : String(v)))));
+  // MySQL DATETIME(6) prints every fraction digit, PostgreSQL trims trailing zeros: compare the instant.
+  const norm = (v: string) => (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+$/.test(v) ? v.replace(/\.?0+$/, '') : v);
+  return rows.map((row) => JSON.stringify(Object.values(row).map((v) => (v === null ? null : Buffer.isBuffer(v) ? v.toString('hex') : norm(String(v))))));
 }
 
 /** Loads the seed rows on both sides and returns the source position after them (the "snapshot"). */

@@ -6,7 +6,8 @@ import type { TableMapping } from '../convert/types';
 import { CancelledError, FerryError } from '../errors';
 import type { TaskEvents } from '../events';
 import { qualifiedKey } from '../model';
-import { type SourcePosition, formatPosition } from '../position';
+import { type SourcePosition, compareBinlog, compareLsn, formatPosition } from '../position';
+import { connectMysql } from '../mysql/connect';
 import type { Task } from '../task';
 import { BinlogReader } from '../mysql/binlog';
 import { MysqlApplier } from '../mysql/applier';
@@ -81,6 +82,12 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
     }
     ctx.events.log(`incremental: reading ${ctx.source.engine === 'mysql' ? 'binlog' : 'slot'} from ${formatPosition(start)} with ${workers.length} workers`);
 
+    // "Caught up" means level with where the source was when this run started: a keepalive can arrive while
+    // the walsender still has backlog, so it only counts once the stream passed that position.
+    const goal = ctx.until === 'caught-up' ? await currentSourcePosition(ctx.source) : undefined;
+    const reached = (p: SourcePosition) => !goal ? true
+      : goal.engine === 'mysql' && p.engine === 'mysql' ? compareBinlog(p, goal) >= 0
+        : goal.engine === 'postgres' && p.engine === 'postgres' ? compareLsn(p.lsn, goal.lsn) >= 0 : false;
     let held = 0;
     let caughtUp = false;
     let sawLive = false;
@@ -161,7 +168,7 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
         if (stop.signal.aborted) break;
         if (item.kind === 'position') {
           lag.sourceAt(item.sourceTime, item.caughtUp && scheduler.queued === held);
-          if (item.caughtUp) sawLive = true;
+          if (item.caughtUp && reached(item.position)) sawLive = true;
           mark.idle(item.position);
           continue;
         }
@@ -200,6 +207,27 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
     for (const w of workers) await w.close().catch(() => undefined);
     await applier.close().catch(() => undefined);
     await sourceLookup?.end().catch(() => undefined);
+  }
+}
+
+/** The source's current log end: MySQL binlog file/position, PostgreSQL current WAL LSN. */
+async function currentSourcePosition(source: ConnectionConfig): Promise<SourcePosition> {
+  if (source.engine === 'mysql') {
+    const c = await connectMysql(source, null);
+    try {
+      const [rows] = await c.query('SHOW MASTER STATUS') as unknown as [{ File: string; Position: number | string }[]];
+      if (!rows[0]) throw new FerryError('CDC_BINLOG_OFF', 'the source has no binary log (SHOW MASTER STATUS is empty)', { fix: 'enable log_bin on the source and restart it' });
+      return { engine: 'mysql', file: rows[0].File, pos: Number(rows[0].Position) };
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  }
+  const c = await openLookup(source);
+  try {
+    const r = await c.query('SELECT pg_current_wal_lsn()::text AS lsn');
+    return { engine: 'postgres', lsn: r.rows[0].lsn as string, slot: '', publication: '' };
+  } finally {
+    await c.end().catch(() => undefined);
   }
 }
 
