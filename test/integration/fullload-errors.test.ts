@@ -115,7 +115,7 @@ async function convertedCopy(t: import('node:test').TestContext, direction: 'pg-
   const s = await createMysqlDb('hang_src');
   const d = await createPgDb('hang_dst');
   t.after(async () => { await dropMysqlDb(s); await dropPgDb(d); });
-  mariadb(s, `CREATE TABLE special (id INT PRIMARY KEY, v BIGINT UNSIGNED NOT NULL, pad VARCHAR(60));
+  mariadb(s, `CREATE TABLE special (id INT PRIMARY KEY, v BIGINT UNSIGNED NOT NULL, pad VARCHAR(250));
     INSERT INTO special SELECT seq, seq, REPEAT('p', ${padding}) FROM seq_1_to_${rows} WHERE seq <> ${badId};
     INSERT INTO special VALUES (${badId}, 18446744073709551615, 'bad')`);
   const source = mysqlConn(s);
@@ -194,3 +194,55 @@ test('pg-to-mysql: a full load stopped by a converter error leaves no row on the
   assert.ok(undone >= 1, 'the failing chunk is not marked done');
   assert.equal(Number(mariadb(c.target.database ?? '', 'SELECT COUNT(*) FROM special WHERE id = 2345').trim()), 0);
 });
+
+// Regression: a cancel (another worker failed, or the user stopped the run) that arrived before the MariaDB
+// server asked for the LOAD DATA stream was an unhandled 'error' event that crashed the process.
+for (const when of ['before the target asks for the rows', 'while the rows stream']) {
+  test(`pg-to-mysql: a cancel ${when} rolls the chunk back and leaves the target session usable`, { timeout: 60_000 }, async (t) => {
+    const c = await convertedCopy(t, 'pg-to-mysql', 20000, 1, 40);
+    c.fix();
+    const spec = buildCopySpec(c.mapping);
+    const chunk = { id: 1, lower: null, upper: null, estimatedRows: 0 };
+    const writer = await openTarget(c.target);
+    try {
+      const cancel = new AbortController();
+      const reader = await openReadSession(c.source);
+      try {
+        const writing = writer.writeChunk(spec, reader.readChunk(spec, chunk), null, cancel.signal,
+          when === 'while the rows stream' ? () => cancel.abort() : undefined);
+        if (when === 'before the target asks for the rows') cancel.abort();
+        await assert.rejects(writing, (err: Error & { code?: string }) => { assert.equal(err.code, 'CANCELLED'); return true; });
+      } finally {
+        await reader.close();
+      }
+      assert.equal(await writer.countRows(c.mapping.target), 0);
+      const again = await openReadSession(c.source);
+      try {
+        assert.equal((await writer.writeChunk(spec, again.readChunk(spec, chunk), null)).rows, 20000);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await writer.close();
+    }
+    assert.equal(c.count(), 20000);
+  });
+}
+
+// Regression: a PostgreSQL source session whose chunk was abandoned mid-COPY (the chunk failed or was cancelled)
+// hung forever when closed, and so did the full load that closed its snapshot.
+for (const direction of ['pg-to-mysql', 'mysql-to-pg'] as const) {
+  test(`${direction}: a source session whose chunk read was abandoned midway closes at once`, { timeout: 60_000 }, async (t) => {
+    const c = await convertedCopy(t, direction, 20000, 20000, 200);
+    const spec = buildCopySpec(c.mapping);
+    for (const when of ['before the first row', 'after the first row']) {
+      const reader = await openReadSession(c.source);
+      const rows = reader.readChunk(spec, { id: 1, lower: null, upper: null, estimatedRows: 0 });
+      if (when === 'before the first row') rows.destroy();
+      else await new Promise<void>((resolve) => rows.once('data', () => { rows.destroy(); resolve(); }));
+      const started = Date.now();
+      await reader.close();
+      assert.ok(Date.now() - started < 5000, `${when}: closed after ${Date.now() - started} ms`);
+    }
+  });
+}

@@ -1,5 +1,5 @@
 // Full-load writer for MySQL/MariaDB: LOAD DATA LOCAL INFILE from a stream, and the chunk checkpoint, in one transaction.
-import { type Readable, pipeline } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { Connection as CoreConnection } from 'mysql2';
 import type { Connection, ResultSetHeader } from 'mysql2/promise';
@@ -97,16 +97,28 @@ export class MysqlTargetSession implements TargetSession {
     const encoder = new RowEncoder(spec, (row) => encodeLoadDataRow(row, hex), { gate, onRows });
     let streamError: Error | undefined;
     let started = false;
+    let cancelled: Error | undefined;
     // The rows start to flow only once the server asks for the file: mysql2 listens for the stream's 'error'
     // and 'end' from then on (ending the LOAD with an empty packet). A stream that failed before that
-    // (a converter throwing on an early row) would never be heard from again and the query would hang.
+    // (a converter throwing on an early row, a cancel) would never be heard from again and the query would hang.
     const startStream = (): Readable => {
       started = true;
+      if (cancelled) {
+        const reason = cancelled;
+        return new Readable({ read() { this.destroy(reason); } });
+      }
       pipeline(rows, encoder, (err) => { if (err) streamError = err; });
       return encoder;
     };
-    const onAbort = () => encoder.destroy(new CancelledError('full load cancelled'));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const onAbort = () => {
+      cancelled = new CancelledError('full load cancelled');
+      // Before the stream started nothing listens on the encoder: the cancel is delivered by startStream.
+      if (started) encoder.destroy(cancelled);
+    };
+    // Until the pipeline takes over, a failing source (connection lost) must not be an unhandled 'error'.
+    rows.on('error', (err: Error) => { streamError ??= err; });
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await this.conn.query('START TRANSACTION');
     } catch (err) {
@@ -115,9 +127,10 @@ export class MysqlTargetSession implements TargetSession {
       throw loadError(err, spec, encoder);
     }
     try {
-      if (signal?.aborted) throw new CancelledError('full load cancelled');
+      if (cancelled) throw cancelled;
       const [res] = await this.conn.query({ sql: loadDataSql(spec.mapping.target, spec.columns.map((c) => c.target)), infileStreamFactory: startStream });
       if (streamError) throw streamError;
+      if (cancelled) throw cancelled;
       const header = res as ResultSetHeader;
       // LOCAL turns data errors into warnings and skips duplicate keys: anything but a clean, complete load is an error.
       if (header.warningStatus > 0 || header.affectedRows !== encoder.rows) {
@@ -134,7 +147,7 @@ export class MysqlTargetSession implements TargetSession {
       await this.conn.query('ROLLBACK').catch(() => this.conn.destroy());
       if (!started) rows.destroy();
       encoder.destroy();
-      throw loadError(streamError ?? err, spec, encoder);
+      throw loadError(streamError ?? cancelled ?? err, spec, encoder);
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }

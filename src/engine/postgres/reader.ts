@@ -6,7 +6,7 @@ import type { Column, ColumnType, Table } from '../model';
 import type { Chunk, KeyTuple } from '../fullload/planner';
 import type { CopySpec, SourceSession } from '../fullload/types';
 import type { SourceValue } from '../convert/types';
-import { asFerryError } from '../errors';
+import { FerryError, asFerryError } from '../errors';
 import { quotePgIdent, quotePgLiteral } from './connect';
 
 const EXACT_COUNT_BELOW = 5_000_000;
@@ -96,9 +96,23 @@ export class CopyTextParser extends Transform {
 
 /** One snapshot connection of a PostgreSQL source (inside BEGIN … SET TRANSACTION SNAPSHOT). */
 export class PostgresSourceSession implements SourceSession {
+  /**
+   * A COPY not read to its end (the chunk failed or was cancelled) leaves the connection in the middle of the
+   * COPY protocol: pg-copy-streams cannot abort it, so any later query would wait forever.
+   */
+  private abandonedCopy = false;
+
   constructor(readonly client: pg.Client) {}
 
+  private assertUsable(): void {
+    if (this.abandonedCopy) {
+      throw new FerryError('SOURCE_SESSION_ABANDONED', 'this source session stopped reading a chunk in the middle and cannot run more queries',
+        { fix: 'run again: a new snapshot session is opened', retryable: true });
+    }
+  }
+
   private async rows(sql: string): Promise<SourceValue[][]> {
+    this.assertUsable();
     try {
       const r = await this.client.query({ text: sql, rowMode: 'array' });
       return r.rows as SourceValue[][];
@@ -142,7 +156,13 @@ export class PostgresSourceSession implements SourceSession {
 
   /** The chunk as raw COPY text (PostgreSQL -> PostgreSQL without conversions pipes it straight into COPY FROM). */
   readChunkRaw(spec: CopySpec, chunk: Chunk): Readable {
-    return this.client.query(copyTo(`COPY (${this.chunkSql(spec, chunk)}) TO STDOUT`));
+    this.assertUsable();
+    const copy = this.client.query(copyTo(`COPY (${this.chunkSql(spec, chunk)}) TO STDOUT`));
+    // In flight until its end: a session closed or reused before that has abandoned it (the destroy of a
+    // consumer reaches this stream only asynchronously, so 'close' cannot be waited for).
+    this.abandonedCopy = true;
+    copy.once('end', () => { this.abandonedCopy = false; });
+    return copy;
   }
 
   readChunk(spec: CopySpec, chunk: Chunk): Readable {
@@ -151,7 +171,8 @@ export class PostgresSourceSession implements SourceSession {
   }
 
   async close(): Promise<void> {
-    await this.client.query('ROLLBACK').catch(() => undefined);
+    // An abandoned COPY: no ROLLBACK (it would queue behind the COPY forever); end() drops the socket, which ends the transaction.
+    if (!this.abandonedCopy) await this.client.query('ROLLBACK').catch(() => undefined);
     await this.client.end().catch(() => undefined);
   }
 }
