@@ -107,6 +107,9 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
           reader?.confirm(low.position);
           ctx.events.emit({ type: 'checkpoint', phase: 'incremental', position: formatPosition(low.position) });
         }
+        // Under a source that never pauses there is no idle keepalive: having applied past the start goal
+        // counts as live too.
+        if (goal && reached(low.position)) sawLive = true;
         if (ctx.until === 'caught-up' && sawLive && seconds < 1 && scheduler.queued <= held && !scheduler.error) {
           caughtUp = true;
           stop.abort();
