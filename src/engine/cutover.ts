@@ -41,7 +41,6 @@ export async function cutoverTask(task: Task, passwords: Passwords, opts: Cutove
   const steps: Step[] = [];
   const step = async <T>(name: string, fn: () => Promise<{ detail: string; value?: T; ok?: boolean }>): Promise<T | undefined> => {
     const t0 = Date.now();
-    events.emit({ type: 'phase', phase: 'cutover', status: 'started' });
     events.log(`cutover: ${name}…`);
     try {
       const r = await fn();
@@ -54,6 +53,7 @@ export async function cutoverTask(task: Task, passwords: Passwords, opts: Cutove
     }
   };
 
+  events.emit({ type: 'phase', phase: 'cutover', status: 'started' });
   const meta = await openMetaStore(target, task.name);
   let finalPosition = '';
   let rows = 0;
