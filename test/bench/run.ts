@@ -57,6 +57,7 @@ async function fullLoadBench(scale: number, work: string): Promise<{ runs: Run[]
     const target = await createPgDb('bench_ferry_pg');
     const task = writeTask(work, 'bench-my-pg', mysqlUrl(src), pgUrl(target), ['schema', 'full'], ['sbtest*']);
     record('mysql->postgres', 'ferry', check(await measure(`${FERRY} run ${task} --until full`, ferryEnv('mysql', 'postgres')), 'ferry mysql->postgres'), sbRows, sbMb);
+    assertCopied(sbRows, sb.map((t) => Number(psql(target, `SELECT count(*) FROM public.${t}`).trim())), 'ferry mysql->postgres');
     await dropPgDb(target);
   }
   {
@@ -72,6 +73,7 @@ async function fullLoadBench(scale: number, work: string): Promise<{ runs: Run[]
   ALTER SCHEMA '${src}' RENAME TO 'public';
 `);
     record('mysql->postgres', 'pgloader', check(await measure(`pgloader --no-ssl-cert-verification ${load}`, BENCH_ENV), 'pgloader'), sbRows, sbMb, 'workers=4 concurrency=1 prefetch/batch rows=10000');
+    assertCopied(sbRows, sb.map((t) => Number(psql(target, `SELECT count(*) FROM public.${t}`).trim())), 'pgloader');
     await dropPgDb(target);
   }
   {
@@ -84,6 +86,7 @@ async function fullLoadBench(scale: number, work: string): Promise<{ runs: Run[]
     const indexes = sb.map((t, i) => `(${pg} -c "ALTER TABLE ${t} ADD PRIMARY KEY (id); CREATE INDEX k_${i + 1} ON ${t} (k)") &`).join('\n');
     const script = `${pipes}\nwait\n${indexes}\nwait`;
     record('mysql->postgres', 'raw', check(await measure(script, BENCH_ENV), 'raw pipes'), sbRows, sbMb, '4 parallel mariadb -B | psql \\copy + index builds');
+    assertCopied(sbRows, sb.map((t) => Number(psql(target, `SELECT count(*) FROM public.${t}`).trim())), 'raw');
     await dropPgDb(target);
   }
   {
@@ -101,6 +104,7 @@ async function fullLoadBench(scale: number, work: string): Promise<{ runs: Run[]
     mariadb('mysql', `CREATE DATABASE ${target} CHARACTER SET utf8mb4`);
     const task = writeTask(work, 'bench-my-my', mysqlUrl(src), mysqlUrl(target), ['schema', 'full'], ['sbtest*']);
     record('mysql->mysql', 'ferry', check(await measure(`${FERRY} run ${task} --until full`, ferryEnv('mysql', 'mysql')), 'ferry mysql->mysql'), sbRows, sbMb);
+    assertCopied(sbRows, sb.map((t) => Number(mariadb(target, `SELECT count(*) FROM ${t}`).trim())), 'ferry mysql->mysql');
     await dropMysqlDb(target);
   }
   {
@@ -108,10 +112,11 @@ async function fullLoadBench(scale: number, work: string): Promise<{ runs: Run[]
     const dump = path.join(work, 'mydumper');
     const cnf = path.join(work, 'my.cnf');
     writeFileSync(cnf, `[client]\nuser=root\npassword=${MYSQL_PASSWORD}\nhost=127.0.0.1\nport=${MYSQL_PORT}\n[mydumper]\nuser=root\npassword=${MYSQL_PASSWORD}\nhost=127.0.0.1\nport=${MYSQL_PORT}\n[myloader]\nuser=root\npassword=${MYSQL_PASSWORD}\nhost=127.0.0.1\nport=${MYSQL_PORT}\n`, { mode: 0o600 });
-    const tables = sb.map((t) => `${src}.${t}`).join(',');
-    const script = `rm -rf ${dump} && mydumper --defaults-file=${cnf} -h 127.0.0.1 -P ${MYSQL_PORT} -u root -B ${src} -T ${tables} -o ${dump} -t 4 -r 100000 \
+    // mydumper 0.10 ignores -T with -B here; the regex selects exactly the sbtest tables.
+    const script = `rm -rf ${dump} && mydumper --defaults-file=${cnf} -h 127.0.0.1 -P ${MYSQL_PORT} -u root --regex '^${src}\\.sbtest' -o ${dump} -t 4 -r 100000 \
 && myloader --defaults-file=${cnf} -h 127.0.0.1 -P ${MYSQL_PORT} -u root -d ${dump} -B ${target} -t 4 -o`;
     record('mysql->mysql', 'mydumper/myloader', check(await measure(script, BENCH_ENV), 'mydumper/myloader'), sbRows, sbMb, '-t 4, 100000-row chunks');
+    assertCopied(sbRows, sb.map((t) => Number(mariadb(target, `SELECT count(*) FROM ${t}`).trim())), 'mydumper/myloader');
     rmSync(cnf, { force: true });
     rmSync(dump, { recursive: true, force: true });
     await dropMysqlDb(target);
@@ -126,6 +131,7 @@ async function fullLoadBench(scale: number, work: string): Promise<{ runs: Run[]
       const target = await createPgDb('bench_ferry_pgpg');
       const task = writeTask(work, 'bench-pg-pg', pgUrl(pgSrc), pgUrl(target), ['schema', 'full'], ['sbtest*']);
       record('postgres->postgres', 'ferry', check(await measure(`${FERRY} run ${task} --until full`, ferryEnv('postgres', 'postgres')), 'ferry postgres->postgres'), sbRows, pgMb);
+    assertCopied(sbRows, sb.map((t) => Number(psql(target, `SELECT count(*) FROM public.${t}`).trim())), 'ferry postgres->postgres');
       await dropPgDb(target);
       // The full load leaves the replication slot for CDC; the benchmark has no CDC here.
       psql(pgSrc, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = current_database()`);
@@ -136,6 +142,7 @@ async function fullLoadBench(scale: number, work: string): Promise<{ runs: Run[]
       const conn = `-h 127.0.0.1 -p ${PG_PORT} -U postgres`;
       const script = `rm -rf ${dump} && pg_dump ${conn} -Fd -j 4 -f ${dump} ${pgSrc} && pg_restore ${conn} -j 4 -d ${target} ${dump}`;
       record('postgres->postgres', 'pg_dump/pg_restore', check(await measure(script, BENCH_ENV), 'pg_dump/pg_restore'), sbRows, pgMb, '-Fd -j 4');
+    assertCopied(sbRows, sb.map((t) => Number(psql(target, `SELECT count(*) FROM public.${t}`).trim())), 'pg_dump/pg_restore');
       rmSync(dump, { recursive: true, force: true });
       await dropPgDb(target);
     }
@@ -143,6 +150,12 @@ async function fullLoadBench(scale: number, work: string): Promise<{ runs: Run[]
     await dropPgDb(pgSrc);
   }
   return { runs };
+}
+
+/** A peer that exits 0 without copying would make any ratio meaningless: every run's rows are counted. */
+function assertCopied(expected: number, counts: number[], tool: string): void {
+  const got = counts.reduce((a, b) => a + b, 0);
+  if (got !== expected) throw new Error(`${tool} copied ${got} rows, expected ${expected}`);
 }
 
 function round(n: number): number {

@@ -121,6 +121,6 @@ export function psql(db: string, sql: string): string {
 }
 
 export function mariadb(db: string, sql: string): string {
-  return execFileSync('mariadb', ['-h127.0.0.1', `-P${MYSQL_PORT}`, '-uroot', '-N', '-B', db, '-e', sql],
+  return execFileSync('mariadb', ['-h127.0.0.1', `-P${MYSQL_PORT}`, '-uroot', '--default-character-set=utf8mb4', '-N', '-B', db, '-e', sql],
     { env: { ...process.env, MYSQL_PWD: MYSQL_PASSWORD } }).toString();
 }
