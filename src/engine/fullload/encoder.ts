@@ -13,7 +13,26 @@ const BATCH = 64 * 1024;
 /** How many recent row keys are kept for naming a rejected row (keys only: small). */
 const KEY_RING = 65_536;
 
-export type LineEncoder = (row: TargetRow) => string;
+/**
+ * One encoded row: its text, or, for a row holding a large value, the pieces of its text produced one at a
+ * time (a 50 MB BLOB must not become a 100 MB hex string, a copy of it and a 100 MB buffer all at once).
+ */
+export type EncodedLine = string | Iterable<string | Buffer>;
+export type LineEncoder = (row: TargetRow) => EncodedLine;
+
+/** Values from this size on are encoded piece by piece (see EncodedLine). */
+export const LARGE_VALUE = 1 << 20;
+
+/** The hex digits of `v` as latin1 buffers, each from at most 512 KB of input. */
+export function* hexPieces(v: Buffer): Generator<Buffer> {
+  const step = 512 * 1024;
+  for (let off = 0; off < v.length; off += step) {
+    const piece = v.subarray(off, Math.min(v.length, off + step));
+    const out = Buffer.allocUnsafe(piece.length * 2);
+    out.write(piece.toString('hex'), 'latin1');
+    yield out;
+  }
+}
 
 export interface EncoderOptions {
   /** Called before taking more input; resolves when the destination can take more (MySQL socket drain). */
@@ -30,6 +49,8 @@ export class RowEncoder extends Transform {
   private reportedRows = 0;
   private readonly keyIndexes: number[];
   private readonly ring: (KeyTuple | undefined)[];
+  /** Resolves a piece-wise row waiting for the consumer to ask for more (back-pressure inside one row). */
+  private readWaiter: (() => void) | undefined;
 
   constructor(private readonly spec: CopySpec, private readonly encodeLine: LineEncoder, private readonly options: EncoderOptions = {}) {
     super({ writableObjectMode: true, writableHighWaterMark: 1000, readableHighWaterMark: 4 * BATCH });
@@ -54,8 +75,31 @@ export class RowEncoder extends Transform {
     for (let off = 0; off < buf.length; off += MAX_PIECE) this.push(buf.subarray(off, Math.min(buf.length, off + MAX_PIECE)));
   }
 
+  override _read(size: number): void {
+    const waiter = this.readWaiter;
+    this.readWaiter = undefined;
+    waiter?.();
+    super._read(size);
+  }
+
+  /** Pushes a large row's pieces, waiting for the consumer (and the gate) whenever it has enough. */
+  private async pushPieces(pieces: Iterable<string | Buffer>): Promise<void> {
+    for (const piece of pieces) {
+      if (this.destroyed) return;
+      const buf = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+      this.bytes += buf.length;
+      for (let off = 0; off < buf.length; off += MAX_PIECE) {
+        const more = this.push(off === 0 && buf.length <= MAX_PIECE ? buf : buf.subarray(off, Math.min(buf.length, off + MAX_PIECE)));
+        if (!more) await new Promise<void>((resolve) => { this.readWaiter = resolve; });
+        const wait = this.options.gate?.();
+        if (wait) await wait;
+        if (this.destroyed) return;
+      }
+    }
+  }
+
   override _transform(row: SourceValue[], _enc: BufferEncoding, cb: TransformCallback): void {
-    let line: string;
+    let line: EncodedLine;
     try {
       const target = this.spec.convertRow(row);
       line = this.encodeLine(target);
@@ -65,6 +109,14 @@ export class RowEncoder extends Transform {
     }
     if (this.ring.length) this.ring[this.rows % KEY_RING] = this.keyIndexes.map((i) => row[i] as string | Buffer);
     this.rows++;
+    if (typeof line !== 'string') {
+      this.flushBatch();
+      this.pushPieces(line).then(() => {
+        if (this.options.onRows) { this.options.onRows(this.rows - this.reportedRows); this.reportedRows = this.rows; }
+        cb();
+      }, (err: unknown) => cb(err instanceof Error ? err : new FerryError('ENCODE_FAILED', String(err))));
+      return;
+    }
     this.batch.push(line);
     this.batchLength += line.length;
     if (this.batchLength >= BATCH) this.flushBatch();

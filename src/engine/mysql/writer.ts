@@ -7,7 +7,7 @@ import type { ConnectionConfig } from '../connection';
 import type { Column, ColumnType, QualifiedName } from '../model';
 import { CancelledError, FerryError, asFerryError } from '../errors';
 import { MYSQL_SESSION_SQL } from '../sessions';
-import { RowEncoder, TargetRowError } from '../fullload/encoder';
+import { type EncodedLine, LARGE_VALUE, RowEncoder, TargetRowError, hexPieces } from '../fullload/encoder';
 import type { ChunkCheckpoint, CopySpec, TargetRow, TargetSession, WriteResult } from '../fullload/types';
 import { connectMysql, quoteMysqlIdent } from './connect';
 import { markChunkDoneMysql } from './meta';
@@ -42,6 +42,21 @@ export function encodeLoadDataRow(row: TargetRow, hex: boolean[]): string {
   let line = '';
   for (let i = 0; i < row.length; i++) line += (i ? '\t' : '') + encodeLoadDataValue(row[i], hex[i]);
   return line + '\n';
+}
+
+/** encodeLoadDataRow, or for a row with a large hex-loaded value its pieces, hex produced piece by piece. */
+export function encodeLoadDataLine(row: TargetRow, hex: boolean[]): EncodedLine {
+  const large = (v: string | Buffer | null, i: number) => hex[i] && v !== null && v.length >= LARGE_VALUE;
+  if (!row.some(large)) return encodeLoadDataRow(row, hex);
+  return (function* pieces(): Generator<string | Buffer> {
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i];
+      if (i) yield '\t';
+      if (v !== null && large(v, i)) yield* hexPieces(Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8'));
+      else yield encodeLoadDataValue(v, hex[i]);
+    }
+    yield '\n';
+  })();
 }
 
 /** The LOAD DATA statement: hex columns go through user variables and UNHEX(). Terminators as hex literals, so NO_BACKSLASH_ESCAPES cannot change them. */
@@ -94,7 +109,7 @@ export class MysqlTargetSession implements TargetSession {
     const hex = spec.columns.map((c) => isHexLoadedColumn(c.target));
     const socket = this.socket;
     const gate = () => (socket.writableNeedDrain ? new Promise<void>((r) => socket.once('drain', () => r())) : undefined);
-    const encoder = new RowEncoder(spec, (row) => encodeLoadDataRow(row, hex), { gate, onRows });
+    const encoder = new RowEncoder(spec, (row) => encodeLoadDataLine(row, hex), { gate, onRows });
     let streamError: Error | undefined;
     let started = false;
     let cancelled: Error | undefined;

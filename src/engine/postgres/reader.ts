@@ -50,46 +50,99 @@ export function unescapeCopyText(s: string): string {
   });
 }
 
+/** Hex digits (as bytes) to the bytes they spell, decoded 1 MB of digits at a time. */
+function decodeHex(digits: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(digits.length >> 1);
+  const step = 1 << 20;
+  let written = 0;
+  for (let off = 0; off < digits.length; off += step) {
+    written += out.write(digits.subarray(off, Math.min(digits.length, off + step)).toString('latin1'), written, 'hex');
+  }
+  return out.subarray(0, written);
+}
+
 /** Parses COPY text lines into rows; `bytea[i]` marks columns whose `\x…` text becomes a Buffer. */
 export class CopyTextParser extends Transform {
-  private pending: Buffer[] = [];
+  /** Fields of the row being read. */
+  private row: SourceValue[] = [];
+  /** Raw bytes of the field being read (not yet known to be hex bytea). */
+  private field: Buffer[] = [];
+  private fieldLength = 0;
+  /** A bytea field in hex form: its decoded bytes so far, and a hex digit left over from the previous piece. */
+  private decoded: Buffer[] | null = null;
+  private carry: Buffer | null = null;
 
   constructor(private readonly bytea: boolean[]) {
     super({ readableObjectMode: true, readableHighWaterMark: 2000 });
   }
 
-  private parseLine(line: Buffer): SourceValue[] {
-    const fields = line.toString('utf8').split('\t');
-    const row: SourceValue[] = new Array(fields.length);
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i];
-      if (f === '\\N') { row[i] = null; continue; }
-      const text = unescapeCopyText(f);
-      row[i] = this.bytea[i] ? Buffer.from(text.slice(2), 'hex') : text;
-    }
-    return row;
-  }
-
+  /**
+   * Fields end at tab bytes and rows at newline bytes (never part of a UTF-8 sequence; those in values arrive
+   * escaped). bytea's `\\x<hex>` is decoded as its pieces arrive: a 50 MB value is never a 100 MB line.
+   */
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     try {
-      let start = 0;
-      let nl = chunk.indexOf(10, start);
-      while (nl !== -1) {
-        let line = chunk.subarray(start, nl);
-        if (this.pending.length) { this.pending.push(line); line = Buffer.concat(this.pending); this.pending = []; }
-        this.push(this.parseLine(line));
-        start = nl + 1;
-        nl = chunk.indexOf(10, start);
+      let pos = 0;
+      while (pos < chunk.length) {
+        const tab = chunk.indexOf(9, pos);
+        const nl = chunk.indexOf(10, pos);
+        const end = tab === -1 ? nl : nl === -1 ? tab : Math.min(tab, nl);
+        this.append(chunk.subarray(pos, end === -1 ? chunk.length : end));
+        if (end === -1) break;
+        this.endField();
+        if (end === nl) { this.push(this.row); this.row = []; }
+        pos = end + 1;
       }
-      if (start < chunk.length) this.pending.push(chunk.subarray(start));
       cb();
     } catch (err) {
       cb(err as Error);
     }
   }
 
+  private append(piece: Buffer): void {
+    if (piece.length === 0) return;
+    if (this.decoded) { this.decodePiece(piece); return; }
+    this.field.push(piece);
+    this.fieldLength += piece.length;
+    if (this.bytea[this.row.length] && this.fieldLength >= 3) {
+      const raw = this.field.length === 1 ? this.field[0] : Buffer.concat(this.field);
+      if (raw[0] === 92 && raw[1] === 92 && raw[2] === 120) {
+        this.field = [];
+        this.fieldLength = 0;
+        this.decoded = [];
+        this.decodePiece(raw.subarray(3));
+      } else {
+        this.field = [raw];
+      }
+    }
+  }
+
+  private decodePiece(digits: Buffer): void {
+    let d = digits;
+    if (this.carry) { d = Buffer.concat([this.carry, digits]); this.carry = null; }
+    const even = d.length & ~1;
+    if (even < d.length) this.carry = Buffer.from(d.subarray(even));
+    if (even > 0) this.decoded?.push(decodeHex(d.subarray(0, even)));
+  }
+
+  private endField(): void {
+    if (this.decoded) {
+      if (this.carry) throw new Error('COPY output: a bytea value has an odd number of hex digits');
+      this.row.push(this.decoded.length === 1 ? this.decoded[0] : Buffer.concat(this.decoded));
+      this.decoded = null;
+      return;
+    }
+    const raw = this.field.length === 1 ? this.field[0] : Buffer.concat(this.field);
+    this.field = [];
+    this.fieldLength = 0;
+    const i = this.row.length;
+    if (raw.length === 2 && raw[0] === 92 && raw[1] === 78) { this.row.push(null); return; }
+    const text = unescapeCopyText(raw.toString('utf8'));
+    this.row.push(this.bytea[i] ? Buffer.from(text.slice(2), 'hex') : text);
+  }
+
   override _flush(cb: TransformCallback): void {
-    if (this.pending.length) cb(new Error('COPY output ended in the middle of a row'));
+    if (this.row.length || this.fieldLength || this.decoded) cb(new Error('COPY output ended in the middle of a row'));
     else cb();
   }
 }

@@ -6,7 +6,7 @@ import type { ConnectionConfig } from '../connection';
 import { CancelledError, FerryError, asFerryError } from '../errors';
 import type { QualifiedName } from '../model';
 import { PG_SESSION_SQL } from '../sessions';
-import { RowEncoder, TargetRowError } from '../fullload/encoder';
+import { type EncodedLine, LARGE_VALUE, RowEncoder, TargetRowError, hexPieces } from '../fullload/encoder';
 import type { ChunkCheckpoint, CopySpec, TargetRow, TargetSession, WriteResult } from '../fullload/types';
 import { connectPostgres, quotePgIdent } from './connect';
 import { markChunkDonePostgres } from './meta';
@@ -19,6 +19,19 @@ export function encodeCopyValue(v: string | Buffer | null): string {
   if (v === null) return '\\N';
   if (Buffer.isBuffer(v)) return `\\\\x${v.toString('hex')}`;
   return v.replace(/[\\\n\r\t]/g, (c) => ESCAPES[c]);
+}
+
+/** encodeCopyRow, or for a row with a large bytea value its pieces, hex produced piece by piece. */
+export function encodeCopyLine(row: TargetRow): EncodedLine {
+  if (!row.some((v) => Buffer.isBuffer(v) && v.length >= LARGE_VALUE)) return encodeCopyRow(row);
+  return (function* pieces(): Generator<string | Buffer> {
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i];
+      if (i) yield '\t';
+      if (Buffer.isBuffer(v) && v.length >= LARGE_VALUE) { yield '\\\\x'; yield* hexPieces(v); } else yield encodeCopyValue(v);
+    }
+    yield '\n';
+  })();
 }
 
 /** One row as a COPY text line (tab separated, newline terminated). */
@@ -74,7 +87,7 @@ export class PostgresTargetSession implements TargetSession {
 
   writeChunk(spec: CopySpec, rows: Readable, checkpoint: ChunkCheckpoint | null, signal?: AbortSignal, onRows?: (rows: number) => void): Promise<WriteResult> {
     return this.inTransaction(checkpoint, () => new Promise<WriteResult>((resolve, reject) => {
-      const encoder = new RowEncoder(spec, encodeCopyRow, { onRows });
+      const encoder = new RowEncoder(spec, encodeCopyLine, { onRows });
       const sink = this.client.query(copyFrom(this.copySql(spec)));
       const onAbort = () => encoder.destroy(new CancelledError('full load cancelled'));
       signal?.addEventListener('abort', onAbort, { once: true });
