@@ -1,7 +1,7 @@
 // The incremental benchmark: sysbench oltp_write_only on the MariaDB source while Ferry replicates to
 // PostgreSQL and to MariaDB. Apply throughput is measured by draining a backlog with 1 and N workers; lag
 // is measured live under 4 sysbench threads; verify runs at the end of every run.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { MYSQL_PASSWORD, MYSQL_PORT, createPgDb, dropMysqlDb, dropPgDb, mariadb, mysqlUrl, pgUrl, uniqueName } from '../helpers/db';
 import { createMariadbDataset, sizeFor } from './dataset';
@@ -21,24 +21,33 @@ export interface IncrementalRun {
 
 const SRC = 'bench_src';
 
-function sysbench(size: ReturnType<typeof sizeFor>, threads: number, seconds: number): { transactions: number; tps: number } {
-  const r = spawnSync('sysbench', ['oltp_write_only', '--db-driver=mysql', '--mysql-host=127.0.0.1', `--mysql-port=${MYSQL_PORT}`,
-    '--mysql-user=root', `--mysql-password=${MYSQL_PASSWORD}`, `--mysql-db=${SRC}`, `--tables=${size.sbtestTables}`,
-    `--table-size=${size.sbtestRows}`, `--threads=${threads}`, `--time=${seconds}`, '--report-interval=0', '--rand-seed=42', 'run'],
-  { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0) throw new Error(`sysbench failed: ${r.stderr || r.stdout}`);
-  const m = /transactions:\s+(\d+)\s+\(([\d.]+) per sec/.exec(r.stdout);
-  if (!m) throw new Error(`cannot read sysbench output:\n${r.stdout}`);
-  return { transactions: Number(m[1]), tps: Number(m[2]) };
+/** Runs sysbench without blocking the event loop (Ferry's events keep being read meanwhile). */
+function sysbench(size: ReturnType<typeof sizeFor>, threads: number, seconds: number): Promise<{ transactions: number; tps: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sysbench', ['oltp_write_only', '--db-driver=mysql', '--mysql-host=127.0.0.1', `--mysql-port=${MYSQL_PORT}`,
+      '--mysql-user=root', `--mysql-password=${MYSQL_PASSWORD}`, `--mysql-db=${SRC}`, `--tables=${size.sbtestTables}`,
+      `--table-size=${size.sbtestRows}`, `--threads=${threads}`, `--time=${seconds}`, '--report-interval=0', '--rand-seed=42', 'run'],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const m = /transactions:\s+(\d+)\s+\(([\d.]+) per sec/.exec(out);
+      if (code !== 0 || !m) reject(new Error(`sysbench failed (exit ${code}):\n${out}`));
+      else resolve({ transactions: Number(m[1]), tps: Number(m[2]) });
+    });
+  });
 }
 
 interface LagEvent { type: string; secondsBehind?: number; queuedTransactions?: number; phase?: string; status?: string }
 
 /** Starts `ferry run --json` and follows its events. */
-function follow(task: string, env: NodeJS.ProcessEnv) {
-  const child = spawn('bash', ['-c', `exec ${FERRY} run ${task} --json`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function follow(task: string, env: NodeJS.ProcessEnv, untilCaughtUp = false) {
+  const child = spawn('bash', ['-c', `exec ${FERRY} run ${task} --json${untilCaughtUp ? ' --until caught-up' : ''}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let maxLag = 0;
   let lastLag: LagEvent | undefined;
+  let lagEvents = 0;
   let tracking = false;
   let incrementalStarted = 0;
   const stderr: string[] = [];
@@ -49,12 +58,14 @@ function follow(task: string, env: NodeJS.ProcessEnv) {
     if (e.type === 'phase' && e.phase === 'incremental' && e.status === 'started') incrementalStarted = Date.now();
     if (e.type === 'lag') {
       lastLag = e;
+      lagEvents++;
       if (tracking) maxLag = Math.max(maxLag, e.secondsBehind ?? 0);
     }
   });
   const exited = new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
   return {
     caughtUp: () => lastLag !== undefined && (lastLag.secondsBehind ?? 99) < 1 && (lastLag.queuedTransactions ?? 1) === 0,
+    lagEvents: () => lagEvents,
     track: (on: boolean) => { tracking = on; },
     maxLag: () => maxLag,
     incrementalStarted: () => incrementalStarted,
@@ -106,12 +117,12 @@ export async function runIncrementalBench(scale: number, work: string): Promise<
         const task = writeTask(work, `bench-cdc-${engine}-${workers}`, mysqlUrl(SRC), t.url, ['schema', 'full', 'incremental'], ['sbtest*'], workers);
         const full = await measure(`${FERRY} run ${task} --until full`, env);
         if (full.exitCode !== 0) throw new Error(`full load failed: ${full.stderrTail}`);
-        const load = sysbench(size, 4, seconds);
-        const run = follow(task, env);
-        await waitFor(() => run.incrementalStarted() > 0, 120_000, 'the incremental phase', run.exited);
-        await waitFor(run.caughtUp, 30 * 60_000, 'catch-up', run.exited);
+        const load = await sysbench(size, 4, seconds);
+        // `--until caught-up` ends once everything the source had when the phase began is applied.
+        const run = follow(task, env, true);
+        const code = await run.exited;
+        if (code !== 0 || run.incrementalStarted() === 0) throw new Error(`ferry run --until caught-up failed (exit ${code}):\n${run.stderr()}`);
         const drain = (Date.now() - run.incrementalStarted()) / 1000;
-        await run.stop();
         const equal = await verify(task, env);
         runs.push({ pair, mode: 'catch-up', workers, sourceTps: load.tps, sourceTransactions: load.transactions,
           appliedTps: Math.round(load.transactions / drain), maxLagSeconds: Math.round(seconds + drain), verifyEqual: equal });
@@ -129,8 +140,10 @@ export async function runIncrementalBench(scale: number, work: string): Promise<
         const run = follow(task, env);
         await waitFor(run.caughtUp, 10 * 60_000, 'the initial catch-up', run.exited);
         run.track(true);
-        const load = sysbench(size, 4, seconds);
-        await waitFor(run.caughtUp, 10 * 60_000, 'catch-up after the load', run.exited);
+        const load = await sysbench(size, 4, seconds);
+        // Caught up means a lag report made after the load ended says so, and the source's last write is applied.
+        const seen = run.lagEvents();
+        await waitFor(() => run.lagEvents() > seen + 2 && run.caughtUp(), 10 * 60_000, 'catch-up after the load', run.exited);
         run.track(false);
         await run.stop();
         const equal = await verify(task, env);
