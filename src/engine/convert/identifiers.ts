@@ -1,7 +1,7 @@
 // Deterministic mapping of source identifiers to target identifiers: namespaces, case folding,
 // collisions, and shortening to the target's length limit.
 import { createHash } from 'node:crypto';
-import type { EngineKind, QualifiedName, Schema } from '../model';
+import type { EngineKind, ForeignKey, QualifiedName, Schema } from '../model';
 import type { ConversionOptions, IdentifierMap, Warning } from './types';
 
 /** PostgreSQL: NAMEDATALEN-1 bytes. MySQL/MariaDB: 64 characters. */
@@ -249,4 +249,15 @@ export function namespaceMapper(source: Schema, target: EngineKind, options: Con
     return (schema) => (schema === main ? options.targetDatabase : shortenIdentifier(`${options.targetDatabase}_${schema}`, 'mysql'));
   }
   return (schema) => schema;
+}
+
+/** A foreign key under its target names: its own, its columns, the referenced table and columns. */
+export function renameForeignKey(f: ForeignKey, table: QualifiedName, ids: IdentifierMap): ForeignKey {
+  return {
+    ...structuredClone(f),
+    name: ids.constraint(table, f.name),
+    columns: f.columns.map((c) => ids.column(table, c)),
+    references: ids.table(f.references),
+    referencedColumns: f.referencedColumns.map((c) => ids.column(f.references, c)),
+  };
 }

@@ -1,5 +1,6 @@
 // MySQL/MariaDB -> MySQL/MariaDB: a same-engine copy. Types, zero dates, unsigned, charsets and collations
 // stay exactly as they are; only names move (the source database becomes the target database).
+import { renameForeignKey } from './identifiers';
 import type { Column, ForeignKey, Index, QualifiedName, Routine, Schema, Table, Trigger, View } from '../model';
 import type { ConversionContext, RuleSet } from './context';
 import type { ColumnMapping, ConvertedSchema, TableMapping } from './types';
@@ -92,13 +93,7 @@ export const mysqlToMysql: RuleSet = (source: Schema, ctx: ConversionContext): C
       name: ids.constraint(q, i.name),
       parts: i.parts.map((p) => (p.column !== undefined ? { ...p, column: col(p.column) } : { ...p, expression: p.expression && sql(p.expression) })),
     }));
-    const foreignKeys: ForeignKey[] = t.foreignKeys.map((f) => ({
-      ...structuredClone(f),
-      name: ids.constraint(q, f.name),
-      columns: f.columns.map(col),
-      references: ids.table(f.references),
-      referencedColumns: f.referencedColumns.map((c) => ids.column(f.references, c)),
-    }));
+    const foreignKeys: ForeignKey[] = t.foreignKeys.map((f) => renameForeignKey(f, q, ids));
     const table: Table = {
       ...structuredClone(t),
       schema: target.schema,

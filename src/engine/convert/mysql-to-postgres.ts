@@ -1,5 +1,6 @@
 // MySQL/MariaDB -> PostgreSQL rule set: tables, columns (via the type rules), defaults, identity, indexes,
 // constraints, views (translated SQL) and the objects that need a human (triggers, routines, untranslatable SQL).
+import { renameForeignKey } from './identifiers';
 import type {
   CheckConstraint, Column, DefaultValue, ForeignKey, Index, IndexPart, QualifiedName, Schema, Sequence, Table, UserType, View,
 } from '../model';
@@ -129,17 +130,7 @@ export const mysqlToPostgres: RuleSet = (source: Schema, ctx: ConversionContext)
     }
 
     // ---- foreign keys
-    const foreignKeys: ForeignKey[] = t.foreignKeys.map((f) => ({
-      name: ids.constraint(q, f.name),
-      columns: f.columns.map(col),
-      references: ids.table(f.references),
-      referencedColumns: f.referencedColumns.map((c) => ids.column(f.references, c)),
-      onUpdate: f.onUpdate,
-      onDelete: f.onDelete,
-      match: f.match === 'PARTIAL' ? 'SIMPLE' : f.match,
-      deferrable: f.deferrable,
-      initiallyDeferred: f.initiallyDeferred,
-    }));
+    const foreignKeys: ForeignKey[] = t.foreignKeys.map((f) => ({ ...renameForeignKey(f, q, ids), match: f.match === 'PARTIAL' ? 'SIMPLE' : f.match }));
 
     if (t.partitioning) {
       warn({

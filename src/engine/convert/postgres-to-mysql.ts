@@ -1,5 +1,6 @@
 // PostgreSQL -> MySQL/MariaDB: the type rules (one table, each rule with the Warning it may raise), the
 // object rules (indexes, keys, views, sequences, partitions) and the value converters they attach.
+import { renameForeignKey } from './identifiers';
 import type {
   CheckConstraint, Column, ColumnType, DefaultValue, ForeignKey, Index, QualifiedName, Schema, Sequence, Table, UserType, View,
 } from '../model';
@@ -101,7 +102,7 @@ export const TYPE_RULES: { [K in ColumnType['kind']]: (t: Extract<ColumnType, { 
   date: (_t, i) => ({ native: 'date', type: { kind: 'date' }, convert: dateConverter(i.column),
     warning: w('DATE_RANGE', 'info', 'MySQL dates run from 1000-01-01 to 9999-12-31 and have no infinity or BC: such a value fails the copy',
       'check the source (SELECT … WHERE col < \'1000-01-01\' OR col > \'9999-12-31\' OR isfinite(col) = false)') }),
-  time: (t, i) => (t.tz
+  time: (t) => (t.tz
     ? { native: 'varchar(32)', type: { kind: 'char', length: 32, varying: true }, ...ASCII,
       warning: w('TIMETZ_AS_TEXT', 'warn', 'time with time zone has no MySQL equivalent: kept as text with its offset (e.g. 12:00:00+02)', 'override with time(6) to keep the time only') }
     : { native: `time(${t.precision ?? 6})`, type: { kind: 'time', precision: t.precision ?? 6, tz: false, mysqlTime: true } }),
@@ -323,8 +324,8 @@ export const postgresToMysql: RuleSet = (source: Schema, ctx: ConversionContext)
         warn(fkId, w('FK_SET_DEFAULT', 'warn', `${f.name} ON ${which} SET DEFAULT is not supported by InnoDB: NO ACTION instead`));
         return 'NO ACTION' as const;
       };
-      foreignKeys.push({ name: ids.constraint(q, f.name), columns: f.columns.map(col), references: ids.table(f.references),
-        referencedColumns: f.referencedColumns.map((c) => ids.column(f.references, c)),
+      const renamed = renameForeignKey(f, q, ids);
+      foreignKeys.push({ name: renamed.name, columns: renamed.columns, references: renamed.references, referencedColumns: renamed.referencedColumns,
         onDelete: action(f.onDelete, 'DELETE'), onUpdate: action(f.onUpdate, 'UPDATE') });
     }
 

@@ -1,5 +1,6 @@
 // PostgreSQL -> PostgreSQL rule set: a same-engine copy. Types, defaults, identity/serial positions, partitions,
 // routines and triggers are carried as they are; names go through ctx.ids (kept unless it changes them).
+import { renameForeignKey } from './identifiers';
 import type { Column, ForeignKey, Index, QualifiedName, Schema, Sequence, Table, Trigger, UserType, View } from '../model';
 import type { RuleSet } from './context';
 import { namespaceMapper } from './identifiers';
@@ -39,13 +40,7 @@ export const postgresToPostgres: RuleSet = (source: Schema, ctx) => {
       parts: i.parts.map((p) => (p.column !== undefined ? { ...p, column: col(p.column) } : { ...p })),
       include: i.include?.map(col),
     }));
-    const foreignKeys: ForeignKey[] = t.foreignKeys.map((f) => ({
-      ...structuredClone(f),
-      name: ids.constraint(q, f.name),
-      columns: f.columns.map(col),
-      references: ids.table(f.references),
-      referencedColumns: f.referencedColumns.map((c) => ids.column(f.references, c)),
-    }));
+    const foreignKeys: ForeignKey[] = t.foreignKeys.map((f) => renameForeignKey(f, q, ids));
     const table: Table = {
       ...structuredClone(t),
       schema: target.schema,
