@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FerryEvent } from '../../src/engine/events';
 import {
-  type FaultServer, FERRY_PASSWORD, createFaultDb, faultSeed, recordTally, seededRandom, sleep, spawnFerry,
+  type FaultServer, FERRY_PASSWORD, createFaultDb, faultSeed, planScenario, recordTally, seededRandom, sleep, spawnFerry,
   startFaultMariadb, startFaultPostgres, writeFaultTask,
 } from '../helpers/faults';
 import { compareByKey, seedSource, startWriter } from './workload';
@@ -29,6 +29,7 @@ describe('kill -9 of the ferry process', () => {
 
   for (const [dir, i] of [['mysql->postgres', 0], ['postgres->mysql', 1]] as const) {
     test(`${dir}: survives ${KILLS_IN_FULL + KILLS_IN_INCREMENTAL} kills during full load and incremental apply with nothing lost or doubled`, async (t) => {
+      planScenario(`kill -9 ${dir}`);
       const rnd = seededRandom(seed + i);
       const source = dir.startsWith('mysql') ? my : pgs;
       const target = dir.startsWith('mysql') ? pgs : my;

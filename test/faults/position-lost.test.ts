@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  type FaultServer, FERRY_PASSWORD, createFaultDb, dropReplicationSlots, faultSeed, purgeBinaryLogs, recordTally,
+  type FaultServer, FERRY_PASSWORD, createFaultDb, dropReplicationSlots, faultSeed, purgeBinaryLogs, planScenario, recordTally,
   spawnFerry, startFaultMariadb, startFaultPostgres, writeFaultTask,
 } from '../helpers/faults';
 import { seedSource, startWriter } from './workload';
@@ -19,6 +19,7 @@ describe('the saved source position is gone', () => {
 
   for (const [dir, i] of [['mysql->postgres', 0], ['postgres->mysql', 1]] as const) {
     test(`${dir}: a ${dir.startsWith('mysql') ? 'purged binlog' : 'dropped slot'} stops the run with an error asking for a new full load`, async () => {
+      planScenario(`position lost ${dir}`);
       const source = dir.startsWith('mysql') ? my : pgs;
       const target = dir.startsWith('mysql') ? pgs : my;
       const db = `lost_${i}_${seed % 100000}`;

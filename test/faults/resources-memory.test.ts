@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  type FaultServer, FERRY_PASSWORD, createFaultDb, mysqlFaultAdmin, pgFaultAdmin, recordTally, sleep, spawnFerry,
+  type FaultServer, FERRY_PASSWORD, createFaultDb, mysqlFaultAdmin, pgFaultAdmin, planScenario, recordTally, sleep, spawnFerry,
   startFaultMariadb, startFaultPostgres, writeFaultTask,
 } from '../helpers/faults';
 import type { VerifyReport } from '../../src/engine/api';
@@ -12,7 +12,7 @@ import type { VerifyReport } from '../../src/engine/api';
 const LIMIT_MB = 300;
 /** Ordinary rows: 2 KB each, ROWS of them (about 250 MB). */
 const ROWS = Number(process.env.FERRY_RESOURCE_ROWS ?? 125_000);
-const BLOB_MB = 50;
+const BLOB_MB = Number(process.env.FERRY_RESOURCE_BLOB_MB ?? 50);
 /** The change burst during the target lock: BURST_TX transactions of 1000 rows of 1.5 KB (about 150 MB of log). */
 const BURST_TX = Number(process.env.FERRY_RESOURCE_BURST_TX ?? 100);
 const LOCK_MS = 20_000;
@@ -80,6 +80,7 @@ describe('bounded memory', () => {
 
   for (const [dir, i] of [['mysql->postgres', 0], ['postgres->mysql', 1]] as const) {
     test(`${dir}: the full load of a ${BLOB_MB} MB row and about ${Math.round(ROWS * 2 / 1000)} MB of rows stays under ${LIMIT_MB} MB of memory`, { timeout: 900_000 }, async (t) => {
+      planScenario(`memory, full load ${dir}`);
       const source = dir.startsWith('mysql') ? my : pgs;
       const target = dir.startsWith('mysql') ? pgs : my;
       const db = `mem_full_${i}`;
@@ -88,7 +89,7 @@ describe('bounded memory', () => {
       let t0 = Date.now();
       await seedLarge(source, db);
       t.diagnostic(`seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      const file = writeFaultTask({ name: db, source: source.url(db), target: target.url(db), phases: ['schema', 'full'], parallelism: 4 });
+      const file = writeFaultTask({ name: db, source: source.url(db), target: target.url(db), phases: ['schema', 'full'], parallelism: Number(process.env.FERRY_RESOURCE_PARALLELISM ?? 4) });
       t0 = Date.now();
       const run = spawnFerry(['run', file, '--json', '--until', 'full'], env);
       const r = await run.exited;
@@ -102,10 +103,11 @@ describe('bounded memory', () => {
       t0 = Date.now();
       const report = await verifyEqual(file);
       t.diagnostic(`verify: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${report.rowsCompared} rows compared`);
-      recordTally({ scenario: `memory, full load ${dir} (peak ${r.peakRssMb.toFixed(0)} MB)`, faults: 0, retries: 0, rowsCompared: report.rowsCompared, differences: 0 });
+      recordTally({ scenario: `memory, full load ${dir}`, note: `peak RSS ${r.peakRssMb.toFixed(0)} MB, ${seconds.toFixed(1)} s`, faults: 0, retries: 0, rowsCompared: report.rowsCompared, differences: 0 });
     });
 
     test(`${dir}: a target table locked for ${LOCK_MS / 1000} s during a burst of changes holds the reader back instead of buffering the log`, { timeout: 900_000 }, async (t) => {
+      planScenario(`memory, slow target ${dir}`);
       const source = dir.startsWith('mysql') ? my : pgs;
       const target = dir.startsWith('mysql') ? pgs : my;
       const db = `mem_cdc_${i}`;
@@ -147,7 +149,7 @@ describe('bounded memory', () => {
       assert.equal(r.code, 0, `clean stop: ${run.stderr().slice(-2000)}`);
       const report = await verifyEqual(file);
       assert.equal(report.rowsCompared, BURST_TX * 1000);
-      recordTally({ scenario: `memory, slow target ${dir} (peak ${r.peakRssMb.toFixed(0)} MB)`, faults: 1, retries: 0, rowsCompared: report.rowsCompared, differences: 0 });
+      recordTally({ scenario: `memory, slow target ${dir}`, note: `peak RSS ${r.peakRssMb.toFixed(0)} MB`, faults: 1, retries: 0, rowsCompared: report.rowsCompared, differences: 0 });
     });
   }
 });

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FerryEvent } from '../../src/engine/events';
 import {
-  type FaultServer, FERRY_PASSWORD, createFaultDb, faultSeed, killFerrySessions, recordTally, seededRandom, sleep,
+  type FaultServer, FERRY_PASSWORD, createFaultDb, faultSeed, killFerrySessions, planScenario, recordTally, seededRandom, sleep,
   spawnFerry, startFaultMariadb, startFaultPostgres, writeFaultTask,
 } from '../helpers/faults';
 import { compareByKey, seedSource, startWriter } from './workload';
@@ -26,6 +26,7 @@ describe('server restarts and killed sessions during one run', () => {
 
   for (const [dir, i] of [['mysql->postgres', 0], ['postgres->mysql', 1]] as const) {
     test(`${dir}: the run retries through target and source restarts and killed sessions, then verifies equal`, async (t) => {
+      planScenario(`restarts and KILLs ${dir}`);
       const rnd = seededRandom(seed + i);
       const source = dir.startsWith('mysql') ? my : pgs;
       const target = dir.startsWith('mysql') ? pgs : my;

@@ -364,6 +364,8 @@ export function writeFaultTask(task: Record<string, unknown>): string {
 
 export interface FaultTally {
   scenario: string;
+  /** Measurements worth printing in the summary (peak RSS, durations). */
+  note?: string;
   faults: number;
   retries: number;
   rowsCompared: number;
@@ -378,6 +380,18 @@ export function tallyDir(): string {
 export function recordTally(t: FaultTally): void {
   mkdirSync(tallyDir(), { recursive: true });
   appendFileSync(path.join(tallyDir(), 'tally.jsonl'), JSON.stringify(t) + '\n');
+}
+
+/** Announces a scenario when it starts: the summary fails for every announced scenario that recorded no tally. */
+export function planScenario(scenario: string): void {
+  mkdirSync(tallyDir(), { recursive: true });
+  appendFileSync(path.join(tallyDir(), 'planned.jsonl'), JSON.stringify(scenario) + '\n');
+}
+
+export function readPlanned(): string[] {
+  const file = path.join(tallyDir(), 'planned.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string);
 }
 
 export function readTallies(): FaultTally[] {
