@@ -2,6 +2,8 @@
 // updates, deletes, key changes, multi-row transactions, rollbacks, NULLs) while runIncremental applies
 // it, is stopped, resumes and catches up; the target then equals the source and no transaction ran twice.
 import { test } from 'node:test';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import type { Connection } from 'mysql2/promise';
 import type pg from 'pg';
@@ -164,10 +166,8 @@ for (const [from, to] of [['mysql', 'mysql'], ['postgres', 'postgres'], ['mysql'
     const taskName = `t_${src.db}`;
     t.after(async () => {
       await src.close(); await dst.close();
-      if (to === 'mysql') await dst.exec('SELECT 1').catch(() => undefined);
       await src.drop(); await dst.drop();
-      const meta = await openMeta(to);
-      await meta(taskName);
+      if (to === 'mysql') await forgetMysqlTask(taskName);
     });
     const start = await seed(src, dst, taskName);
     const task = validateTask({ name: taskName, source: from === 'mysql' ? mysqlUrl(src.db) : pgUrl(src.db), target: to === 'mysql' ? mysqlUrl(dst.db) : pgUrl(dst.db), parallelism: 4 });
@@ -199,15 +199,45 @@ for (const [from, to] of [['mysql', 'mysql'], ['postgres', 'postgres'], ['mysql'
   });
 }
 
-/** Removes a task's rows from ferry_meta on a target engine (the schema is shared between tests). */
-async function openMeta(engine: EngineKind): Promise<(task: string) => Promise<void>> {
-  return async (task: string) => {
-    if (engine === 'mysql') {
-      const c = await connectMysql(withPassword(parseConnectionUrl(mysqlUrl('mysql')), MYSQL_PASSWORD));
-      try { for (const tbl of ['cdc_applied', 'cdc_state']) await c.query(`DELETE FROM ferry_meta.${tbl} WHERE task = ?`, [task]); } finally { await c.end(); }
-    } else {
-      const c = await connectPostgres(withPassword(parseConnectionUrl(pgUrl('postgres')), PG_PASSWORD));
-      await c.end();
-    }
-  };
+test('kill -9 during apply, then restart: the target is equal and no transaction was applied twice', async (t) => {
+  const src = await openSide('mysql', 'cdc_kill_src');
+  const dst = await openSide('postgres', 'cdc_kill_dst');
+  const taskName = `t_${src.db}`;
+  t.after(async () => { await src.close(); await dst.close(); await src.drop(); await dst.drop(); });
+  const start = await seed(src, dst, taskName);
+  const taskJson = { name: taskName, source: mysqlUrl(src.db), target: pgUrl(dst.db), parallelism: 4 };
+  const tables = mappings(src, dst);
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'cdc-kill-child.ts'), JSON.stringify({ task: taskJson, tables, start })],
+    { env: { ...process.env, FERRY_SOURCE_PASSWORD: MYSQL_PASSWORD, FERRY_TARGET_PASSWORD: PG_PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let checkpoints = 0;
+  child.stdout.on('data', (d: Buffer) => { checkpoints += d.toString().split('checkpoint').length - 1; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Writes keep coming while the child applies; it is killed in the middle of that.
+  const writing = write(src, 0, 150, 23);
+  const deadline = Date.now() + 30_000;
+  while (checkpoints < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const [{ c: appliedBefore }] = await dst.exec('SELECT count(*) AS c FROM journal');
+  child.kill('SIGKILL');
+  await exited;
+  await writing;
+  assert.ok(checkpoints >= 2, 'the child process applied and checkpointed before it was killed');
+  assert.ok(Number(appliedBefore) > 0, 'some transactions were applied before the kill');
+  const task = validateTask(taskJson);
+  const result = await runIncremental({ task, source: src.cfg, target: dst.cfg, tables, start, events: new TaskEvents(taskName),
+    signal: new AbortController().signal, parallelism: 4, until: 'caught-up' });
+  assert.equal(result.caughtUp, true);
+  for (const [table, order] of [['items', 'id'], ['journal', 'tx, label'], ['counter', 'id']]) {
+    assert.deepEqual(await snapshotRows(dst, table, order), await snapshotRows(src, table, order), `${table} differs`);
+  }
+  const [{ n }] = await src.exec('SELECT n FROM counter WHERE id = 1');
+  const dup = await dst.exec('SELECT tx, count(*) AS c FROM journal GROUP BY tx HAVING count(*) > 1');
+  assert.deepEqual(dup, [], 'a source transaction was applied twice');
+  const [{ c }] = await dst.exec('SELECT count(*) AS c FROM journal');
+  assert.equal(Number(c), Number(n));
+});
+
+/** MySQL's ferry_meta is a server-wide database: remove this task's rows (PostgreSQL's goes with the database). */
+async function forgetMysqlTask(task: string): Promise<void> {
+  const c = await connectMysql(withPassword(parseConnectionUrl(mysqlUrl('mysql')), MYSQL_PASSWORD));
+  try { for (const tbl of ['cdc_applied', 'cdc_state']) await c.execute(`DELETE FROM ferry_meta.${tbl} WHERE task = ?`, [task]); } finally { await c.end(); }
 }

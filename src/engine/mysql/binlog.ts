@@ -30,6 +30,7 @@ interface RawConnection {
   pause(): void;
   resume(): void;
   destroy(): void;
+  stream: { destroy(): void };
   on(event: string, l: (...a: unknown[]) => void): void;
 }
 
@@ -171,9 +172,10 @@ export class BinlogReader implements ChangeStream {
 
   async close(): Promise<void> {
     this.ended = true;
-    this.raw?.destroy();
+    // The dump connection cannot take COM_QUIT while streaming, and mysql2's destroy() only half-closes the
+    // socket (the server would keep sending heartbeats): the socket itself is destroyed.
+    this.raw?.stream.destroy();
     this.raw = undefined;
-    await this.conn?.end().catch(() => undefined);
     this.conn = undefined;
     await this.meta?.end().catch(() => undefined);
     this.meta = undefined;
@@ -240,7 +242,7 @@ export class BinlogReader implements ChangeStream {
       if (h.timestamp > 0) this.lastTimestamp = h.timestamp;
     } catch (err) {
       this.fail(err);
-      this.raw?.destroy();
+      this.raw?.stream.destroy();
     }
   }
 
@@ -352,7 +354,7 @@ export class BinlogReader implements ChangeStream {
       this.commit(h);
       this.ddlPaused = false;
       if (!this.paused) this.raw?.resume();
-    }, (err: unknown) => { this.fail(err); this.raw?.destroy(); });
+    }, (err: unknown) => { this.fail(err); this.raw?.stream.destroy(); });
   }
 
   private onRows(ev: Extract<BinlogEvent, { kind: 'rows' }>): void {

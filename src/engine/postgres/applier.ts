@@ -59,7 +59,7 @@ export class PostgresApplier implements TargetApplier {
    * write-sets order parent and child changes.
    */
   constructor(private readonly target: ConnectionConfig, private readonly task: string, private readonly plans: () => TablePlan[],
-    private readonly replicaRole: boolean) {}
+    private replicaRole: boolean) {}
 
   invalidate(index: number): void {
     this.sql.delete(index);
@@ -118,7 +118,15 @@ export class PostgresApplier implements TargetApplier {
   async session(): Promise<pg.Client> {
     const c = await connectPostgres(this.target);
     for (const s of PG_SESSION_SQL) await c.query(s);
-    if (this.replicaRole) await c.query('SET session_replication_role = replica');
+    if (this.replicaRole) {
+      try {
+        await c.query('SET session_replication_role = replica');
+      } catch (err) {
+        if ((err as { code?: string }).code !== '42501') throw err;
+        // Not a superuser: FKs stay on but deferred where deferrable; write-sets order parents and children.
+        this.replicaRole = false;
+      }
+    }
     return c;
   }
 
