@@ -17,6 +17,8 @@ export interface IncrementalRun {
   appliedTps: number;
   maxLagSeconds: number;
   verifyEqual: boolean;
+  /** Set when the run failed: the bench records it and goes on with the other runs. */
+  error?: string;
 }
 
 const SRC = 'bench_src';
@@ -127,6 +129,8 @@ export async function runIncrementalBench(scale: number, work: string): Promise<
         runs.push({ pair, mode: 'catch-up', workers, sourceTps: load.tps, sourceTransactions: load.transactions,
           appliedTps: Math.round(load.transactions / drain), maxLagSeconds: Math.round(seconds + drain), verifyEqual: equal });
         process.stderr.write(`[bench] ${pair} catch-up workers=${workers}: ${load.transactions} tx drained in ${drain.toFixed(1)} s = ${Math.round(load.transactions / drain)} tx/s; verify ${equal ? 'equal' : 'DIFFERENT'}\n`);
+      } catch (err) {
+        runs.push(failedRun(pair, 'catch-up', workers, err));
       } finally {
         await t.drop();
       }
@@ -150,6 +154,8 @@ export async function runIncrementalBench(scale: number, work: string): Promise<
         runs.push({ pair, mode: 'live', workers: workersN, sourceTps: load.tps, sourceTransactions: load.transactions,
           appliedTps: load.tps, maxLagSeconds: Math.round(run.maxLag() * 100) / 100, verifyEqual: equal });
         process.stderr.write(`[bench] ${pair} live workers=${workersN}: source ${load.tps} tx/s, max lag ${run.maxLag().toFixed(2)} s; verify ${equal ? 'equal' : 'DIFFERENT'}\n`);
+      } catch (err) {
+        runs.push(failedRun(pair, 'live', workersN, err));
       } finally {
         await t.drop();
       }
@@ -159,10 +165,16 @@ export async function runIncrementalBench(scale: number, work: string): Promise<
   return { runs };
 }
 
+function failedRun(pair: string, mode: IncrementalRun['mode'], workers: number, err: unknown): IncrementalRun {
+  const error = (err as Error).message.split('\n').filter(Boolean).slice(-2).join(' ');
+  process.stderr.write(`[bench] ${pair} ${mode} workers=${workers} FAILED: ${error}\n`);
+  return { pair, mode, workers, sourceTps: 0, sourceTransactions: 0, appliedTps: 0, maxLagSeconds: 0, verifyEqual: false, error };
+}
+
 function printIncremental(runs: IncrementalRun[]): void {
   process.stdout.write('\npair              mode      workers  source tx/s  applied tx/s  max lag s  verify\n');
   for (const r of runs) {
-    process.stdout.write(`${r.pair.padEnd(18)}${r.mode.padEnd(10)}${String(r.workers).padEnd(9)}${String(r.sourceTps).padEnd(13)}${String(r.appliedTps).padEnd(14)}${String(r.maxLagSeconds).padEnd(11)}${r.verifyEqual ? 'equal' : 'DIFFERENT'}\n`);
+    process.stdout.write(`${r.pair.padEnd(18)}${r.mode.padEnd(10)}${String(r.workers).padEnd(9)}${String(r.sourceTps).padEnd(13)}${String(r.appliedTps).padEnd(14)}${String(r.maxLagSeconds).padEnd(11)}${r.error ? `FAILED: ${r.error}` : r.verifyEqual ? 'equal' : 'DIFFERENT'}\n`);
   }
   for (const pair of new Set(runs.map((r) => r.pair))) {
     const one = runs.find((r) => r.pair === pair && r.mode === 'catch-up' && r.workers === 1);
