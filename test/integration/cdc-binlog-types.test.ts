@@ -89,6 +89,7 @@ test('binlog row events decode every matrix type exactly as a SELECT returns it 
   const db = await createMysqlDb('cdc_binlog_types');
   const source = withPassword(parseConnectionUrl(mysqlUrl(db)), MYSQL_PASSWORD);
   const conn = await connectMysql(source);
+  // eslint-disable-next-line prefer-const -- assigned below; the cleanup registered first reads it
   let reader: BinlogReader | undefined;
   // Connections close before the database is dropped: an open transaction would block DROP DATABASE.
   t.after(async () => { await reader?.close(); await conn.end(); await dropMysqlDb(db); });

@@ -54,6 +54,7 @@ test('pgoutput changes decode every matrix type exactly as a SELECT returns it, 
   const db = await createPgDb('cdc_pgoutput_types');
   const source = withPassword(parseConnectionUrl(pgUrl(db)), PG_PASSWORD);
   const c = await connectPostgres(source);
+  // eslint-disable-next-line prefer-const -- assigned below; the cleanup registered first reads it
   let reader: LogicalReader | undefined;
   const slot = `${db}_slot`;
   t.after(async () => {

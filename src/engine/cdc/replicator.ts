@@ -123,7 +123,7 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
     timer = setInterval(() => void tick(), 500);
 
     const prepare = async (tx: SourceTransaction): Promise<{ prepared: PreparedTransaction; hold: boolean }> => {
-      let hold = tx.changes.some((c) => paused.has(qualifiedKey(c.table)));
+      const hold = tx.changes.some((c) => paused.has(qualifiedKey(c.table)));
       if (tx.ddl) {
         if (tx.ddl.relation) {
           for (const a of tx.ddl.relation.added) {
