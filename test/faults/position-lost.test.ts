@@ -43,7 +43,7 @@ describe('the saved source position is gone', () => {
       const timer = setTimeout(() => second.kill('SIGKILL'), 120_000);
       const r2 = await second.exited;
       clearTimeout(timer);
-      assert.notEqual(r2.code, 0, 'the run does not pretend to be caught up');
+      assert.notEqual(r2.code, 0, `the run does not pretend to be caught up: ${JSON.stringify(second.events.filter((e) => e.type !== 'progress').slice(-12))}`);
       const fatal = second.events.filter((e) => e.type === 'error' && !e.retryable);
       assert.equal(fatal.length, 1, `one final error: ${second.stderr().slice(-2000)}`);
       const e = fatal[0] as { code: string; message: string; fix?: string };

@@ -1,6 +1,6 @@
 // Runs the real `ferry` command (bin/ferry.js -> dist/cli.js, built once per test process) in a child process.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
@@ -11,8 +11,12 @@ let built = false;
 /** Bundles src/cli.ts into dist/cli.js once per test process, so the tests run what users run. */
 export function ensureCliBuilt(): void {
   if (built) return;
-  buildSync({ entryPoints: [path.join(ROOT, 'src', 'cli.ts')], outfile: path.join(ROOT, 'dist', 'cli.js'), bundle: true,
-    platform: 'node', target: 'node20', format: 'cjs', external: ['pg-native'], sourcemap: 'linked', logLevel: 'error' });
+  // Test processes run in parallel and start `ferry` while others build: each builds beside the bundle and
+  // renames it into place, so no process ever loads a half-written dist/cli.js.
+  const tmp = path.join(ROOT, 'dist', `cli.${process.pid}.tmp.js`);
+  buildSync({ entryPoints: [path.join(ROOT, 'src', 'cli.ts')], outfile: tmp, bundle: true,
+    platform: 'node', target: 'node20', format: 'cjs', external: ['pg-native'], sourcemap: false, logLevel: 'error' });
+  renameSync(tmp, path.join(ROOT, 'dist', 'cli.js'));
   built = true;
 }
 

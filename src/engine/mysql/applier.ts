@@ -155,6 +155,9 @@ export class MysqlApplier implements TargetApplier {
     if (!keyChanged && !keep?.some(Boolean)) { await c.execute(s.upsert, values(after)); return; }
     // Key change (or values to keep): UPDATE by the old key, so ON UPDATE CASCADE children follow; a missing
     // row (not copied yet, deleted later on the source) becomes an insert of the new image.
+    // At this transaction's commit the source held no other row at the new key, so a row found there on the
+    // target is a leftover of an earlier replay of later changes: it goes first, or the UPDATE would collide.
+    if (keyChanged) await c.execute(`DELETE FROM ${s.name} WHERE ${s.keyWhere}`, plan.keyColumns.map((k) => after[k] ?? null));
     const set = s.writable.filter((i) => !keep?.[i]);
     const res = await c.execute(`UPDATE ${s.name} SET ${set.map((i) => `${q(s.cols[i])} = ?`).join(', ')} WHERE ${s.keyWhere}`,
       [...set.map((i) => after[i] ?? null), ...oldKey]);

@@ -134,6 +134,15 @@ export class BinlogReader implements ChangeStream {
       if (mariadb) await conn.query('SET @mariadb_slave_capability = 4');
       let filename = this.file;
       let pos = this.pos;
+      if (filename) {
+        // A purged file must stop the task loudly: replaying from a later file would silently lose changes.
+        const [logs] = await conn.query('SHOW BINARY LOGS') as unknown as [{ Log_name: string; File_size: number | string }[]];
+        const log = logs.find((l) => l.Log_name === filename);
+        if (!log || Number(log.File_size) < pos) {
+          throw new FerryError('CDC_BINLOG_GONE', `the source no longer has binlog ${filename} at ${pos}, where this task must resume (the oldest is ${logs[0]?.Log_name ?? 'none'})`,
+            { fix: 'the binlog was purged (expire_logs_days / binlog_expire_logs_seconds or PURGE BINARY LOGS): keep binlogs longer and start the task again with a new full load' });
+        }
+      }
       if (!filename) {
         const gtid = this.opts.start.gtid;
         if (!mariadb || !gtid) throw new FerryError('CDC_POSITION', 'the start position has neither a binlog file nor a MariaDB GTID', { fix: 'run the full load again to record a snapshot position' });
@@ -147,7 +156,11 @@ export class BinlogReader implements ChangeStream {
       this.raw.on('end', () => { if (!this.ended) this.fail(new ConnectionError('CDC_SOURCE_LOST', 'the source closed the binlog connection', { retryable: true })); });
       const serverId = this.opts.serverId ?? randomInt(1_000_000_000, 2_000_000_000);
       const onPacket = (packet: RawPacket): unknown => {
-        if (packet.isEOF()) { this.finish(); return null; }
+        // A blocking dump never ends on its own: an EOF means the server stopped sending (shutdown, error).
+        if (packet.isEOF()) {
+          this.fail(new ConnectionError('CDC_SOURCE_LOST', 'the source ended the binlog stream', { retryable: true }));
+          return null;
+        }
         // Each event packet starts with an OK byte (0x00) before the event itself.
         this.onEvent(packet.buffer.subarray(packet.offset + 1, packet.end));
         return onPacket;
@@ -219,10 +232,6 @@ export class BinlogReader implements ChangeStream {
     this.wake();
   }
 
-  private finish(): void {
-    this.ended = true;
-    this.wake();
-  }
 
   private onEvent(raw: Buffer): void {
     if (this.failure || this.ended) return;

@@ -161,6 +161,9 @@ export class PostgresApplier implements TargetApplier {
     const keep = ch.unchanged;
     const keyChanged = plan.keyColumns.some((k, i) => !sameValue(after[k], oldKey[i]));
     if (!keyChanged && !keep?.some(Boolean)) { await c.query(s.upsert, values(after)); return; }
+    // At this transaction's commit the source held no other row at the new key, so a row found there on the
+    // target is a leftover of an earlier replay of later changes: it goes first, or the UPDATE would collide.
+    if (keyChanged) await c.query(`DELETE FROM ${s.name} WHERE ${s.keyWhere(0)}`, plan.keyColumns.map((k) => after[k] ?? null));
     // Unchanged TOAST values keep the target's current value: they are simply not SET.
     const set = s.writable.filter((i) => !keep?.[i]);
     const res = await c.query(`UPDATE ${s.name} SET ${set.map((i, n) => `${q(s.cols[i])} = $${n + 1}`).join(', ')} WHERE ${s.keyWhere(set.length)}`,
