@@ -1,5 +1,6 @@
 // runIncremental: reads the source log from the saved position, applies transactions on N workers in
 // dependency order, keeps the exactly-once low-water mark in ferry_meta, and reports lag.
+import { metaKey } from '../meta';
 import pg from 'pg';
 import type { ConnectionConfig } from '../connection';
 import type { TableMapping } from '../convert/types';
@@ -48,7 +49,8 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
   const byName = () => new Map(plans.map((p) => [qualifiedKey(p.mapping.source), p]));
   let planMap = byName();
   const applier: TargetApplier & { invalidate(i: number): void } = ctx.target.engine === 'mysql'
-    ? new MysqlApplier(ctx.target, ctx.task.name, () => plans, ctx.source.engine === 'mysql')
+    // MySQL's ferry_meta is server-wide: the applied marks are keyed like the rest of the task's state.
+    ? new MysqlApplier(ctx.target, metaKey(ctx.target, ctx.task.name), () => plans, ctx.source.engine === 'mysql')
     : new PostgresApplier(ctx.target, ctx.task.name, () => plans, ctx.source.engine === 'postgres');
   const stop = new AbortController();
   const onAbort = () => stop.abort();

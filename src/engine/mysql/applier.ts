@@ -84,10 +84,14 @@ export class MysqlApplier implements TargetApplier {
   async loadState(): Promise<CdcState> {
     const c = await this.adminConn();
     await c.query(`CREATE DATABASE IF NOT EXISTS ${META} CHARACTER SET utf8mb4`);
-    await c.query(`CREATE TABLE IF NOT EXISTS ${META}.\`cdc_applied\` (task varchar(64) NOT NULL, tx_key varchar(40) NOT NULL,
+    await c.query(`CREATE TABLE IF NOT EXISTS ${META}.\`cdc_applied\` (task varchar(200) NOT NULL, tx_key varchar(40) NOT NULL,
       source_tx varchar(200) NOT NULL, applied_at timestamp(6) NOT NULL DEFAULT current_timestamp(6), PRIMARY KEY (task, tx_key)) ENGINE=InnoDB`);
-    await c.query(`CREATE TABLE IF NOT EXISTS ${META}.\`cdc_state\` (task varchar(64) NOT NULL PRIMARY KEY, tx_key varchar(40) NOT NULL,
+    await c.query(`CREATE TABLE IF NOT EXISTS ${META}.\`cdc_state\` (task varchar(200) NOT NULL PRIMARY KEY, tx_key varchar(40) NOT NULL,
       position text NOT NULL, lag_seconds double, updated_at timestamp(6) NOT NULL DEFAULT current_timestamp(6)) ENGINE=InnoDB`);
+    // Tables made by an earlier Ferry hold 64-character task keys; keys are `task@database` now (meta.ts metaKey).
+    const [narrow] = await c.query(`SELECT TABLE_NAME AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'ferry_meta'
+      AND TABLE_NAME IN ('cdc_applied', 'cdc_state') AND COLUMN_NAME = 'task' AND CHARACTER_MAXIMUM_LENGTH < 200`) as unknown as [{ t: string }[]];
+    for (const n of narrow) await c.query(`ALTER TABLE ${META}.\`${n.t}\` MODIFY task varchar(200) NOT NULL`);
     const [state] = await c.execute(`SELECT tx_key, position FROM ${META}.\`cdc_state\` WHERE task = ?`, [this.task]) as unknown as [{ tx_key: string; position: string }[]];
     const [applied] = await c.execute(`SELECT tx_key FROM ${META}.\`cdc_applied\` WHERE task = ?`, [this.task]) as unknown as [{ tx_key: string }[]];
     const out: CdcState = { applied: new Set(applied.map((r) => r.tx_key)) };
