@@ -40,7 +40,7 @@ after(async () => {
   try {
     for (const t of tasks) {
       const [tables] = await m.query("SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'ferry_meta' AND ((TABLE_NAME = 'task' AND COLUMN_NAME = 'name') OR COLUMN_NAME = 'task')");
-      for (const r of tables as { t: string; c: string }[]) await m.query(`DELETE FROM ferry_meta.\`${r.t}\` WHERE \`${r.c}\` = ?`, [t]).catch(() => undefined);
+      for (const r of tables as { t: string; c: string }[]) await m.query(`DELETE FROM ferry_meta.\`${r.t}\` WHERE \`${r.c}\` = ? OR \`${r.c}\` LIKE ?`, [t, `${t}@%`]).catch(() => undefined);
     }
     await m.query(`DROP USER IF EXISTS '${MY_USER}'@'127.0.0.1'`);
   } finally { await m.end(); }
@@ -73,7 +73,8 @@ async function metaDump(engine: 'mysql' | 'postgres', db: string, task: string):
   try {
     const [cols] = await c.query("SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'ferry_meta' AND ((TABLE_NAME = 'task' AND COLUMN_NAME = 'name') OR COLUMN_NAME = 'task')");
     let out = '';
-    for (const r of cols as { t: string; c: string }[]) out += JSON.stringify((await c.query(`SELECT * FROM ferry_meta.\`${r.t}\` WHERE \`${r.c}\` = ?`, [task]))[0]);
+    // MySQL's server-wide ferry_meta keys a task's rows `task@database` (meta.ts metaKey).
+    for (const r of cols as { t: string; c: string }[]) out += JSON.stringify((await c.query(`SELECT * FROM ferry_meta.\`${r.t}\` WHERE \`${r.c}\` = ? OR \`${r.c}\` LIKE ?`, [task, `${task}@%`]))[0]);
     assert.match(out, new RegExp(task), 'ferry_meta holds the task state');
     return out;
   } finally { await c.end(); }
