@@ -207,6 +207,15 @@ async function syncSequences(source: ConnectionConfig, target: ConnectionConfig,
       let next = BigInt(String(rows[0]?.n ?? '1'));
       const declared = column.source.identity?.next;
       if (declared && /^\d+$/.test(declared) && BigInt(declared) > next) next = BigInt(declared);
+      if (s.engine === 'postgres') {
+        // Values a sequence handed out are spent even when their transaction rolled back: read it as it is now.
+        const seq = await s.query(`SELECT pg_get_serial_sequence($1, $2) AS seq`, [`${quotePgIdent(table.source.schema)}.${quotePgIdent(table.source.name)}`, column.source.name]);
+        if (seq[0]?.seq) {
+          const cur = await s.query(`SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END AS n FROM ${String(seq[0].seq)}`);
+          const n = BigInt(String(cur[0]?.n ?? '1'));
+          if (n > next) next = n;
+        }
+      }
       out.set(`${table.source.schema}.${table.source.name}.${column.source.name}`, next);
     }
     if (s.engine === 'mysql') {
