@@ -2,6 +2,9 @@
 # Starts private MariaDB 10.11 (binlog ROW, FULL image, GTID) and PostgreSQL 15 (wal_level=logical) on
 # loopback, data under $FERRY_DB_DIR. Idempotent: servers already running are left alone; missing
 # packages are installed with apt-get (as root).
+# FERRY_DB_PROFILE=test (the default) trades durability for test speed (no fsync, large buffers);
+# FERRY_DB_PROFILE=debian keeps the Debian packages' defaults (durable commits, 128 MB buffers) and adds only
+# what replication needs: the benchmark runs on that one, as a production server would be set up.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
@@ -35,6 +38,18 @@ ensure_certs() {
   chmod 644 "$d"/*.crt; chmod 600 "$d"/*.key
 }
 
+profile=${FERRY_DB_PROFILE:-test}
+case $profile in test|debian) ;; *) echo "[db] FERRY_DB_PROFILE must be test or debian, not $profile" >&2; exit 2;; esac
+my_tuning() {
+  [ "$profile" = test ] || return 0
+  printf '%s\n' innodb_buffer_pool_size=1G innodb_log_file_size=256M innodb_flush_log_at_trx_commit=2 sync_binlog=0
+}
+pg_tuning() {
+  [ "$profile" = test ] || return 0
+  printf '%s\n' 'shared_buffers = 512MB' 'maintenance_work_mem = 256MB' 'fsync = off' 'synchronous_commit = off' \
+    'full_page_writes = off' 'max_wal_size = 4GB'
+}
+
 start_mariadb() {
   local dir=$FERRY_DB_DIR/mariadb sock=$FERRY_DB_DIR/mariadb/mysqld.sock
   if [ -S "$sock" ] && mariadb-admin --socket="$sock" -uroot -p"$FERRY_MYSQL_PASSWORD" ping >/dev/null 2>&1; then
@@ -63,10 +78,7 @@ max_allowed_packet=256M
 max_connections=300
 character-set-server=utf8mb4
 collation-server=utf8mb4_general_ci
-innodb_buffer_pool_size=1G
-innodb_log_file_size=256M
-innodb_flush_log_at_trx_commit=2
-sync_binlog=0
+$(my_tuning)
 ssl_ca=$FERRY_DB_DIR/tls/ca.crt
 ssl_cert=$FERRY_DB_DIR/tls/server.crt
 ssl_key=$FERRY_DB_DIR/tls/server.key
@@ -118,12 +130,7 @@ wal_level = logical
 max_replication_slots = 40
 max_wal_senders = 40
 max_connections = 300
-shared_buffers = 512MB
-maintenance_work_mem = 256MB
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-max_wal_size = 4GB
+$(pg_tuning)
 ssl = on
 ssl_cert_file = 'server.crt'
 ssl_key_file = 'server.key'
