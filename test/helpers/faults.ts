@@ -1,7 +1,7 @@
 // Fault injection for the fault suite: private, restartable MariaDB/PostgreSQL servers, killing Ferry's
 // sessions, purging the source log, a seeded random source, `ferry` children with their events and peak RSS.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { FerryEvent } from '../../src/engine/events';
 import { ensureCliBuilt } from './cli';
 import { ROOT } from './db';
-import { freePort } from './extra-servers';
+import { PG_BIN, initMariadb, initPostgres } from './extra-servers';
 
 /** Password of the admin users (root / postgres) of the fault servers; Ferry itself connects as `ferry`. */
 export const FAULT_ADMIN_PASSWORD = 'fault-admin-pw';
@@ -50,19 +50,11 @@ async function waitFor(what: string, probe: () => Promise<boolean>, ms = 60_000)
  * can be restarted, crashed and purged without disturbing tests running in parallel.
  */
 export async function startFaultMariadb(extraSettings: string[] = []): Promise<FaultServer> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ferry-fault-my-'));
-  const port = await freePort();
-  const sock = path.join(dir, 'mysqld.sock');
-  const cnf = path.join(dir, 'my.cnf');
-  writeFileSync(cnf, [
-    '[mariadbd]', 'user=root', `datadir=${dir}/data`, `socket=${sock}`, `pid-file=${dir}/mysqld.pid`, `port=${port}`,
-    'bind-address=127.0.0.1', 'skip-name-resolve', `log-error=${dir}/error.log`, 'server-id=1', `log-bin=${dir}/data/binlog`,
-    'binlog_format=ROW', 'binlog_row_image=FULL', 'gtid_strict_mode=ON', 'local_infile=ON', 'max_allowed_packet=256M',
-    'innodb_buffer_pool_size=64M', 'innodb_log_file_size=48M', 'innodb_flush_log_at_trx_commit=2', 'sync_binlog=0',
-    'performance_schema=OFF', 'character-set-server=utf8mb4', 'collation-server=utf8mb4_general_ci', 'max_connections=200',
-    ...extraSettings, '',
-  ].join('\n'));
-  execFileSync('mariadb-install-db', [`--defaults-file=${cnf}`, '--auth-root-authentication-method=normal', '--skip-test-db'], { stdio: 'ignore' });
+  const { dir, port, cnf, sock } = await initMariadb('ferry-fault-my-', [
+    'server-id=1', 'log-bin=binlog', 'binlog_format=ROW', 'binlog_row_image=FULL', 'gtid_strict_mode=ON', 'local_infile=ON',
+    'max_allowed_packet=256M', 'innodb_buffer_pool_size=64M', 'innodb_log_file_size=48M', 'innodb_flush_log_at_trx_commit=2',
+    'sync_binlog=0', 'collation-server=utf8mb4_general_ci', 'max_connections=200', ...extraSettings,
+  ]);
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let first = true;
@@ -106,33 +98,13 @@ export async function startFaultMariadb(extraSettings: string[] = []): Promise<F
   };
 }
 
-const PG_BIN = '/usr/lib/postgresql/15/bin';
 
 /** A private PostgreSQL 15 with wal_level=logical; the ferry role is a superuser that logs in with a password. */
 export async function startFaultPostgres(extraSettings: string[] = []): Promise<FaultServer> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ferry-fault-pg-'));
-  const port = await freePort();
-  const asRoot = process.getuid?.() === 0;
-  const run = (cmd: string, args: string[]) => (asRoot
-    ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'ignore' })
-    : execFileSync(cmd, args, { stdio: 'ignore' }));
-  const pwfile = path.join(dir, 'pw');
-  writeFileSync(pwfile, `${FAULT_ADMIN_PASSWORD}\n`);
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-    chownSync(dir, uid, gid);
-    chownSync(pwfile, uid, gid);
-  }
-  const data = path.join(dir, 'data');
-  run(`${PG_BIN}/initdb`, ['-D', data, '-U', 'postgres', `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
-  rmSync(pwfile);
-  const conf = [
-    `port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`, 'fsync = off', 'synchronous_commit = off',
-    'full_page_writes = off', 'shared_buffers = 64MB', 'max_connections = 100', 'wal_level = logical', 'max_replication_slots = 10',
-    'max_wal_senders = 10', ...extraSettings, '',
-  ].join('\n');
-  appendFileSync(path.join(data, 'postgresql.conf'), conf);
+  const { dir, port, data, run } = await initPostgres('ferry-fault-pg-', FAULT_ADMIN_PASSWORD, [
+    'synchronous_commit = off', 'full_page_writes = off', 'shared_buffers = 64MB', 'max_connections = 100', 'wal_level = logical',
+    'max_replication_slots = 10', 'max_wal_senders = 10', ...extraSettings,
+  ]);
   const ctl = (args: string[]) => run(`${PG_BIN}/pg_ctl`, ['-D', data, ...args]);
   let running = false;
   const stopAtExit = () => { if (running) ctl(['-m', 'immediate', '-w', 'stop']); };
