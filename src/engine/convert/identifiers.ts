@@ -1,7 +1,7 @@
 // Deterministic mapping of source identifiers to target identifiers: namespaces, case folding,
 // collisions, and shortening to the target's length limit.
 import { createHash } from 'node:crypto';
-import type { EngineKind, ForeignKey, QualifiedName, Schema } from '../model';
+import type { EngineKind, ForeignKey, Index, QualifiedName, Schema } from '../model';
 import type { ConversionOptions, IdentifierMap, Warning } from './types';
 
 /** PostgreSQL: NAMEDATALEN-1 bytes. MySQL/MariaDB: 64 characters. */
@@ -259,5 +259,19 @@ export function renameForeignKey(f: ForeignKey, table: QualifiedName, ids: Ident
     columns: f.columns.map((c) => ids.column(table, c)),
     references: ids.table(f.references),
     referencedColumns: f.referencedColumns.map((c) => ids.column(f.references, c)),
+  };
+}
+
+/**
+ * An index under its target names (same engine): its own name, its columns and INCLUDE columns; expression
+ * parts go through `rewriteExpression` when the expression text has to follow renamed identifiers.
+ */
+export function renameIndex(i: Index, table: QualifiedName, ids: IdentifierMap, rewriteExpression?: (sql: string) => string): Index {
+  return {
+    ...structuredClone(i),
+    name: ids.constraint(table, i.name),
+    parts: i.parts.map((p) => (p.column !== undefined ? { ...p, column: ids.column(table, p.column) }
+      : { ...p, expression: p.expression && rewriteExpression ? rewriteExpression(p.expression) : p.expression })),
+    include: i.include?.map((c) => ids.column(table, c)),
   };
 }

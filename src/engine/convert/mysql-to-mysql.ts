@@ -1,6 +1,6 @@
 // MySQL/MariaDB -> MySQL/MariaDB: a same-engine copy. Types, zero dates, unsigned, charsets and collations
 // stay exactly as they are; only names move (the source database becomes the target database).
-import { renameForeignKey } from './identifiers';
+import { renameForeignKey, renameIndex } from './identifiers';
 import type { Column, ForeignKey, Index, QualifiedName, Routine, Schema, Table, Trigger, View } from '../model';
 import type { ConversionContext, RuleSet } from './context';
 import type { ColumnMapping, ConvertedSchema, TableMapping } from './types';
@@ -88,11 +88,7 @@ export const mysqlToMysql: RuleSet = (source: Schema, ctx: ConversionContext): C
       if (copy.default?.kind === 'expression') copy.default.sql = sql(copy.default.sql);
       return { source: c, target: copy };
     });
-    const indexes: Index[] = t.indexes.map((i) => ({
-      ...structuredClone(i),
-      name: ids.constraint(q, i.name),
-      parts: i.parts.map((p) => (p.column !== undefined ? { ...p, column: col(p.column) } : { ...p, expression: p.expression && sql(p.expression) })),
-    }));
+    const indexes: Index[] = t.indexes.map((i) => renameIndex(i, q, ids, sql));
     const foreignKeys: ForeignKey[] = t.foreignKeys.map((f) => renameForeignKey(f, q, ids));
     const table: Table = {
       ...structuredClone(t),

@@ -1,6 +1,6 @@
 // PostgreSQL -> PostgreSQL rule set: a same-engine copy. Types, defaults, identity/serial positions, partitions,
 // routines and triggers are carried as they are; names go through ctx.ids (kept unless it changes them).
-import { renameForeignKey } from './identifiers';
+import { renameForeignKey, renameIndex } from './identifiers';
 import type { Column, ForeignKey, Index, QualifiedName, Schema, Sequence, Table, Trigger, UserType, View } from '../model';
 import type { RuleSet } from './context';
 import { namespaceMapper } from './identifiers';
@@ -34,12 +34,7 @@ export const postgresToPostgres: RuleSet = (source: Schema, ctx) => {
       if (out.identity?.sequence) out.identity.sequence = ids.table(out.identity.sequence);
       return { source: c, target: out };
     });
-    const indexes: Index[] = t.indexes.map((i) => ({
-      ...structuredClone(i),
-      name: ids.constraint(q, i.name),
-      parts: i.parts.map((p) => (p.column !== undefined ? { ...p, column: col(p.column) } : { ...p })),
-      include: i.include?.map(col),
-    }));
+    const indexes: Index[] = t.indexes.map((i) => renameIndex(i, q, ids));
     const foreignKeys: ForeignKey[] = t.foreignKeys.map((f) => renameForeignKey(f, q, ids));
     const table: Table = {
       ...structuredClone(t),
