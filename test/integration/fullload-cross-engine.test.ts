@@ -7,8 +7,8 @@ import { TaskEvents } from '../../src/engine/events';
 import { runFullLoad } from '../../src/engine/fullload';
 import { applyPhases, convertTaskSchema } from '../../src/engine/schema';
 import { verifyTables } from '../../src/engine/verify';
-import { createMysqlDb, createPgDb, dropMysqlDb, dropPgDb, loadSakila, mysqlUrl, pgUrl } from '../helpers/db';
-import { loadPagilaTables, makeTask, mysqlConn, pgConn } from './fullload-helpers';
+import { createMysqlDb, createPgDb, dropMysqlDb, dropPgDb, loadPagila, loadSakila, mysqlUrl, pgUrl } from '../helpers/db';
+import { makeTask, mysqlConn, pgConn } from './fullload-helpers';
 import type { Task } from '../../src/engine/task';
 import type { ConnectionConfig } from '../../src/engine/connection';
 
@@ -41,7 +41,7 @@ test('migrates Sakila MariaDB -> PostgreSQL with every table row count and check
 });
 
 test('migrates Pagila PostgreSQL -> MariaDB with every table row count and checksum equal', async (t) => {
-  const src = await loadPagilaTables('fl_xpag');
+  const src = await loadPagila('fl_xpag');
   const dst = await createMysqlDb('fl_xpagdst');
   t.after(async () => { await dropPgDb(src); await dropMysqlDb(dst); });
   const task = makeTask(`x_${src}`, pgUrl(src), mysqlUrl(dst));

@@ -1,12 +1,11 @@
 // Helpers of the full-load tests: same-engine schema clones, identity mappings, content digests, task objects.
 import { createHash } from 'node:crypto';
-import { execFileSync, spawnSync } from 'node:child_process';
-import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { parseConnectionUrl, withPassword, type ConnectionConfig } from '../../src/engine/connection';
 import type { TableMapping } from '../../src/engine/convert/types';
 import type { Schema, Table } from '../../src/engine/model';
 import { validateTask, type Task } from '../../src/engine/task';
-import { DATASETS, MYSQL_PASSWORD, MYSQL_PORT, PG_PASSWORD, PG_PORT, createPgDb, mysqlAdmin, mysqlUrl, pgUrl } from '../helpers/db';
+import { MYSQL_PASSWORD, MYSQL_PORT, PG_PASSWORD, PG_PORT, mysqlAdmin, mysqlUrl, pgUrl } from '../helpers/db';
 
 export function mysqlConn(db: string): ConnectionConfig {
   return withPassword(parseConnectionUrl(mysqlUrl(db)), MYSQL_PASSWORD);
@@ -74,21 +73,4 @@ export function pgDigest(db: string, table: string, schema = 'public'): { rows: 
     `COPY (SELECT t::text FROM ${q(schema)}.${q(table)} t ORDER BY 1) TO STDOUT`], { env, maxBuffer: 1 << 28 }).toString();
   const lines = out.split('\n').filter((l) => l !== '');
   return { rows: lines.length, sha: createHash('sha256').update(out).digest('hex') };
-}
-
-/**
- * Pagila with the statements PostgreSQL 15 cannot run skipped (the shared loader also rejects the JSON_TABLE
- * view of newer Pagila versions; those views are not tables and do not matter here).
- */
-export async function loadPagilaTables(prefix: string): Promise<string> {
-  const name = await createPgDb(prefix);
-  const env = { ...process.env, PGPASSWORD: PG_PASSWORD };
-  const base = ['-h', '127.0.0.1', '-p', String(PG_PORT), '-U', 'postgres', '-d', name, '-q', '-v', 'ON_ERROR_STOP=0'];
-  for (const file of ['pagila-schema.sql', 'pagila-data.sql']) {
-    const r = spawnSync('psql', [...base, '-f', path.join(DATASETS, 'pagila', file)], { env, maxBuffer: 1 << 28 });
-    const errors = r.stderr.toString().split('\n').filter((l) => /ERROR/.test(l));
-    const unexpected = errors.filter((l) => !/transaction_timeout|unrecognized configuration parameter|syntax error at or near|NULLS NOT DISTINCT|does not exist/.test(l));
-    if (unexpected.length > 0) throw new Error(`loading ${file} failed: ${unexpected.join('\n')}`);
-  }
-  return name;
 }

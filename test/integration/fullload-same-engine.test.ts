@@ -9,8 +9,8 @@ import { introspectPostgres } from '../../src/engine/postgres/introspect';
 import { connectMysql } from '../../src/engine/mysql/connect';
 import { connectPostgres } from '../../src/engine/postgres/connect';
 import { runFullLoad } from '../../src/engine/fullload';
-import { createMysqlDb, createPgDb, dropMysqlDb, dropPgDb, loadSakila, mysqlUrl, pgUrl } from '../helpers/db';
-import { cloneMysqlTables, clonePgTables, identityMappings, loadPagilaTables, makeTask, mysqlConn, mysqlDigest, pgConn, pgDigest } from './fullload-helpers';
+import { createMysqlDb, createPgDb, dropMysqlDb, dropPgDb, loadPagila, loadSakila, mysqlUrl, pgUrl } from '../helpers/db';
+import { cloneMysqlTables, clonePgTables, identityMappings, makeTask, mysqlConn, mysqlDigest, pgConn, pgDigest } from './fullload-helpers';
 
 test('copies every Sakila table MariaDB -> MariaDB in chunks with equal rows and content', async (t) => {
   const src = await loadSakila('fl_sak');
@@ -49,7 +49,7 @@ test('copies every Sakila table MariaDB -> MariaDB in chunks with equal rows and
 });
 
 test('copies every Pagila table PostgreSQL -> PostgreSQL, partitioned payment included, with equal content', async (t) => {
-  const src = await loadPagilaTables('fl_pag');
+  const src = await loadPagila('fl_pag');
   const dst = await createPgDb('fl_pagdst');
   t.after(async () => { await dropPgDb(src); await dropPgDb(dst); });
   clonePgTables(src, dst);
