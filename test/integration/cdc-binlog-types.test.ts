@@ -7,7 +7,7 @@ import { parseConnectionUrl, withPassword } from '../../src/engine/connection';
 import { connectMysql } from '../../src/engine/mysql/connect';
 import { MYSQL_SESSION_SQL } from '../../src/engine/sessions';
 import { BinlogReader } from '../../src/engine/mysql/binlog';
-import type { SourceTransaction, StreamItem } from '../../src/engine/cdc/events';
+import { collectTransactions } from '../helpers/cdc';
 import type { SourceValue } from '../../src/engine/convert/types';
 
 const COLUMNS = `
@@ -69,17 +69,6 @@ async function selectAll(db: string): Promise<SourceValue[][]> {
   }
 }
 
-async function collect(reader: BinlogReader, count: number): Promise<SourceTransaction[]> {
-  const out: SourceTransaction[] = [];
-  const it = reader[Symbol.asyncIterator]();
-  while (out.length < count) {
-    const r = await it.next() as IteratorResult<StreamItem>;
-    if (r.done) break;
-    if (r.value.kind === 'transaction') out.push(r.value.tx);
-  }
-  return out;
-}
-
 async function masterPosition(conn: Connection): Promise<{ file: string; pos: number }> {
   const [rows] = await conn.query('SHOW MASTER STATUS') as unknown as [{ File: string; Position: number }[]];
   return { file: rows[0].File, pos: Number(rows[0].Position) };
@@ -110,7 +99,7 @@ test('binlog row events decode every matrix type exactly as a SELECT returns it 
   const updated = await selectAll(db);
   await conn.query('DELETE FROM matrix');
 
-  const txs = await collect(reader, 4);
+  const txs = await collectTransactions(reader, 4);
   assert.equal(txs.length, 4);
   assert.deepEqual(txs[0].changes.map((c) => c.kind), ROWS.map(() => 'insert'));
   assert.deepEqual(txs[0].changes.map((c) => c.after), inserted);

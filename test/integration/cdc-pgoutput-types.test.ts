@@ -6,7 +6,7 @@ import { parseConnectionUrl, withPassword } from '../../src/engine/connection';
 import { connectPostgres } from '../../src/engine/postgres/connect';
 import { PG_SESSION_SQL } from '../../src/engine/sessions';
 import { LogicalReader } from '../../src/engine/postgres/logical';
-import type { SourceTransaction, StreamItem } from '../../src/engine/cdc/events';
+import { collectTransactions } from '../helpers/cdc';
 import type { SourceValue } from '../../src/engine/convert/types';
 
 const COLUMNS = `
@@ -37,17 +37,6 @@ async function selectAll(db: string): Promise<SourceValue[][]> {
   } finally {
     await c.end();
   }
-}
-
-async function collect(reader: LogicalReader, count: number): Promise<SourceTransaction[]> {
-  const out: SourceTransaction[] = [];
-  const it = reader[Symbol.asyncIterator]();
-  while (out.length < count) {
-    const r = await it.next() as IteratorResult<StreamItem>;
-    if (r.done) break;
-    if (r.value.kind === 'transaction') out.push(r.value.tx);
-  }
-  return out;
 }
 
 test('pgoutput changes decode every matrix type exactly as a SELECT returns it, unchanged TOAST included', async (t) => {
@@ -84,7 +73,7 @@ test('pgoutput changes decode every matrix type exactly as a SELECT returns it, 
   const updated = await selectAll(db);
   await c.query('DELETE FROM matrix');
 
-  const txs = await collect(reader, 4);
+  const txs = await collectTransactions(reader, 4);
   assert.deepEqual(txs[0].changes.map((ch) => ch.after), inserted);
   const upd = txs[1].changes;
   assert.deepEqual(upd.map((ch) => ch.kind), ['update', 'update', 'update']);
