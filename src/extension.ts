@@ -16,6 +16,7 @@ import { TaskBoard, viewFromStatus } from './ui/task-monitor';
 import { TaskRuns } from './ui/task-runs';
 import { TasksTreeProvider } from './ui/tasks-tree';
 import { REPORT_SCHEME, ReportDocuments, VscodePrompter } from './ui/vscode-prompter';
+import { restoreState } from '../webview/review-state';
 
 let runs: TaskRuns | undefined;
 
@@ -109,6 +110,21 @@ export function activate(context: vscode.ExtensionContext): { commands: FerryCom
     register('ferry.openTaskFile', (a) => commands.openTaskFile(a)),
     register('ferry.showLog', () => commands.showLog()),
     register('ferry.refresh', () => { commands.refresh(); connectionsTree.refresh(); void loadStatuses(); }),
+    // After a window reload VS Code hands back the open schema panels with the page's saved state, which names
+    // the task file; a panel whose task file is gone or broken closes with a line in the log.
+    vscode.window.registerWebviewPanelSerializer(SchemaPanel.viewType, {
+      deserializeWebviewPanel: async (panel, saved: unknown) => {
+        const uri = restoreState(saved).taskFile;
+        const file = uri && vscode.Uri.parse(uri).scheme === 'file' ? vscode.Uri.parse(uri).fsPath : undefined;
+        const entry = file ? readTaskFile(file) : undefined;
+        if (!file || !entry?.ok) {
+          panel.dispose();
+          log.line(undefined, 'info', `schema panel not restored: ${!file ? 'its saved state names no task file' : `${file}: ${entry && !entry.ok ? entry.error : ''}`}`);
+          return;
+        }
+        SchemaPanel.revive(panel, context, handle(file, entry.task));
+      },
+    }),
   );
 
   /** Shows the ferry_meta status of tasks not running here — only where both passwords are stored (never prompts). */

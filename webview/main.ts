@@ -32,6 +32,10 @@ const BUSY_TEXT: Record<BusyAction, string> = { convert: 'Converting…', valida
 
 const vscode = acquireVsCodeApi();
 let state = restoreState(vscode.getState());
+// The panel's task file, saved with the state from the start: VS Code hands that state back to the extension
+// to restore the panel after a window reload.
+state.taskFile = document.body.dataset.taskFile ?? state.taskFile;
+vscode.setState(state);
 let report: Report | undefined;
 let saved: Record<string, string> = {};
 let byId = new Map<string, ConvertedObject>();

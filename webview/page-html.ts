@@ -10,6 +10,8 @@ export interface PanelHtmlInputs {
   scriptUri: string;
   styleUri: string;
   title: string;
+  /** The task file's URI, kept in the page state so that VS Code can restore the panel after a reload. */
+  taskFile: string;
 }
 
 /** The Content-Security-Policy: nothing but the nonce'd script, the extension's own css/fonts/images. */
@@ -37,7 +39,7 @@ export function renderPanelHtml(p: PanelHtmlInputs): string {
 <link rel="stylesheet" href="${a(p.styleUri)}" nonce="${a(p.nonce)}">
 <title>${a(p.title)}</title>
 </head>
-<body>
+<body data-task-file="${a(p.taskFile)}">
 <header class="toolbar" role="toolbar" aria-label="Schema conversion">
   <h1 id="title">${a(p.title)}</h1>
   <span id="summary" class="summary" aria-live="polite"></span>

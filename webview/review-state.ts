@@ -20,6 +20,8 @@ export interface ApplyView {
 /** What survives hide/show of the panel (vscode.setState): small, JSON only. */
 export interface ReviewState {
   version: 1;
+  /** The task file's URI (from the page): the extension reopens the panel for it after a window reload. */
+  taskFile?: string;
   selectedId?: string;
   filter: ObjectFilter;
   search: string;
@@ -61,6 +63,7 @@ export function restoreState(raw: unknown): ReviewState {
   }
   return {
     version: 1,
+    ...(typeof raw.taskFile === 'string' ? { taskFile: raw.taskFile } : {}),
     selectedId: typeof raw.selectedId === 'string' ? raw.selectedId : undefined,
     filter: (OBJECT_FILTERS as readonly unknown[]).includes(raw.filter) ? (raw.filter as ObjectFilter) : 'all',
     search: typeof raw.search === 'string' ? raw.search : '',

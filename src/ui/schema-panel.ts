@@ -42,10 +42,35 @@ export class SchemaPanel implements vscode.Disposable {
       // The page keeps its own state with getState/setState; a hidden panel costs no memory.
       retainContextWhenHidden: false,
       enableFindWidget: true,
-      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+      localResourceRoots: SchemaPanel.resourceRoots(context),
     });
+    return SchemaPanel.adopt(panel, context, task);
+  }
+
+  /**
+   * Takes over a panel VS Code restored after a window reload (registerWebviewPanelSerializer): the page's
+   * saved state names its task file; drafts and selection come back with the state.
+   */
+  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, task: TaskHandle): SchemaPanel {
+    const existing = SchemaPanel.panels.get(task.uri.toString());
+    if (existing) {
+      // The task's panel is open already: one panel per task file.
+      panel.dispose();
+      existing.panel.reveal();
+      return existing;
+    }
+    panel.webview.options = { enableScripts: true, localResourceRoots: SchemaPanel.resourceRoots(context) };
+    panel.title = `Schema: ${task.task.name}`;
+    return SchemaPanel.adopt(panel, context, task);
+  }
+
+  private static resourceRoots(context: vscode.ExtensionContext): vscode.Uri[] {
+    return [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')];
+  }
+
+  private static adopt(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, task: TaskHandle): SchemaPanel {
     const created = new SchemaPanel(panel, context, task);
-    SchemaPanel.panels.set(key, created);
+    SchemaPanel.panels.set(task.uri.toString(), created);
     return created;
   }
 
@@ -96,6 +121,7 @@ export class SchemaPanel implements vscode.Disposable {
       scriptUri: asset('dist', 'webview.js'),
       styleUri: asset('media', 'webview.css'),
       title: `Schema conversion — ${this.task.name}`,
+      taskFile: this.handle.uri.toString(),
     });
   }
 

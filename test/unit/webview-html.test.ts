@@ -10,6 +10,7 @@ const html = renderPanelHtml({
   scriptUri: `${CSP_SOURCE}/ext/dist/webview.js`,
   styleUri: `${CSP_SOURCE}/ext/media/webview.css`,
   title: 'Schema conversion — <b>"x"</b>',
+  taskFile: 'file:///work/.ferry/a%22b.json',
 });
 
 function directives(policy: string): Map<string, string[]> {
@@ -36,6 +37,12 @@ describe('panel HTML', () => {
     assert.equal(/\sstyle=/i.test(html), false, 'no inline style attributes');
     const urls = html.match(/(?:src|href)="([^"]*)"/g) ?? [];
     assert.ok(urls.every((u) => u.includes(CSP_SOURCE)), urls.join(' '));
+  });
+
+  it('names the task file on the body, escaped, for the page state that restores the panel', () => {
+    assert.match(html, /<body data-task-file="file:\/\/\/work\/\.ferry\/a%22b\.json">/);
+    const hostile = renderPanelHtml({ cspSource: CSP_SOURCE, nonce: 'n', scriptUri: 's', styleUri: 'c', title: 't', taskFile: 'file:///x/"><script>1</script>.json' });
+    assert.ok(!hostile.includes('"><script>1'), 'the attribute cannot be closed from the file name');
   });
 
   it('escapes the title', () => {

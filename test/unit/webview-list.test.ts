@@ -158,6 +158,12 @@ describe('review state', () => {
     assert.deepEqual(restoreState({ version: 2, drafts: { a: 'b' } }), initialState());
     assert.equal(restoreState({ version: 1, filter: 'everything' }).filter, 'all');
   });
+
+  it('keeps the task file in the saved state, which brings the panel back after a window reload', () => {
+    const file = 'file:///work/.ferry/my%20task.json';
+    assert.equal(restoreState({ ...initialState(), taskFile: file }).taskFile, file);
+    assert.equal(restoreState({ ...initialState(), taskFile: 42 }).taskFile, undefined);
+  });
 });
 
 describe('keyboard', () => {

@@ -1,5 +1,6 @@
 // Scenario: Show Schema Conversion — the diff webview lists the objects and a Warning, takes an edit of one
-// table's DDL, Validate shows the server's error for a broken edit and passes a good one, Save, Apply.
+// table's DDL, Validate shows the server's error for a broken edit and passes a good one, the panel and its
+// unsaved edit come back after a window reload, Save, Apply.
 import { pgAdmin } from '../../helpers/db';
 import { readTask, runTaskCommand } from '../lib/ferry-ui';
 import { expect, type Scenario } from '../lib/scenario';
@@ -10,7 +11,7 @@ const TITLE = /("?title"?\s+(?:character varying|varchar)\()255(\))/i;
 const EDITED_TABLE = 'film_text';
 
 export const schemaConversion: Scenario = {
-  name: 'Show Schema Conversion lists objects with a Warning; Validate rejects a broken edit with the server error and passes a good one; Save and Apply',
+  name: 'Show Schema Conversion lists objects with a Warning; Validate rejects a broken edit with the server error and passes a good one; a window reload restores the panel and the edit; Save and Apply',
   dir: '04-schema-conversion',
   timeoutMs: 180_000,
   async run({ wb, workspace, targetDb, names, notes }) {
@@ -69,6 +70,21 @@ export const schemaConversion: Scenario = {
     const okText = squash(await result.innerText());
     expect(!/error|fail|does not exist/i.test(okText), `Validate of the good edit shows: "${okText}"`);
     await wb.screenshot('validate-good-edit-passes');
+
+    // A window reload brings the panel back (webview serializer) with the unsaved edit still in the editor.
+    await wb.runCommand('Developer: Reload Window');
+    await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await wb.webviewElement('[data-object-id]', 90_000);
+    const restored = view.locator('#target-ddl');
+    await restored.waitFor({ timeout: 30_000 });
+    const reloadDeadline = Date.now() + 20_000;
+    let restoredText = await restored.inputValue();
+    while (restoredText !== good && Date.now() < reloadDeadline) {
+      await new Promise((r) => setTimeout(r, 300));
+      restoredText = await restored.inputValue();
+    }
+    expect(restoredText === good, `after a window reload the panel shows:\n${restoredText.slice(0, 400)}`);
+    await wb.screenshot('restored-after-reload');
 
     // Save: the override lands in the task file.
     await view.locator('#save').click();
