@@ -93,6 +93,7 @@ export class SchemaPanel implements vscode.Disposable {
   private disposed = false;
   /** Work in progress, re-announced to a page that comes back from hidden (it lost the earlier messages). */
   private readonly running = new Set<BusyAction>();
+  private validating = 0;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -251,6 +252,8 @@ export class SchemaPanel implements vscode.Disposable {
   }
 
   private async validate(objectId: string, ddl: string): Promise<void> {
+    // Validations of several objects can overlap: the toolbar shows Validating… until the last one ends.
+    this.validating++;
     this.busy('validate', true);
     try {
       const result = await validateDdl(this.task, await this.passwords(), objectId, ddl);
@@ -259,7 +262,7 @@ export class SchemaPanel implements vscode.Disposable {
       // Could not validate at all (connection, unknown object): shown at the object like a server error.
       this.post({ type: 'validationResult', objectId, ddl, ok: false, error: `could not validate: ${oneLine(err)}` }, true);
     } finally {
-      this.busy('validate', false);
+      if (--this.validating === 0) this.busy('validate', false);
     }
   }
 
