@@ -2,6 +2,7 @@
 // Input: what a MySQL reader yields under sessions.ts (UTC, dateStrings, bigNumberStrings; binary types as Buffer).
 // The binlog decoder yields the same text, so these serve full load, CDC and verify alike.
 import { ValueConversionError } from '../errors';
+import { withFastPath } from './fast-path';
 import type { ValueConverter } from './types';
 
 /** The column a converter belongs to, for error messages. */
@@ -37,13 +38,13 @@ export function unsignedBigintToBigint(ctx: ValueContext): ValueConverter {
  * value fails with the column named rather than being cut.
  */
 export function textValue(ctx: ValueContext): ValueConverter {
-  return (v) => {
+  return withFastPath((v) => {
     const s = asText(v);
     if (s.includes('\u0000')) {
       fail(ctx, s.replace(/\u0000/g, '\\0'), 'contains a NUL character, which PostgreSQL text cannot store', 'override the column type to bytea, or remove the NUL characters on the source');
     }
     return s;
-  };
+  }, 'text');
 }
 
 /** BIT(n): MySQL yields big-endian bytes; PostgreSQL bit(n) takes exactly n binary digits. */
@@ -70,11 +71,11 @@ function isZeroDate(date: string): boolean {
  * fields cannot be kept in a date type (the ZERO_DATE Warning says so). With lossless off, such a value fails.
  */
 export function dateValue(ctx: ValueContext): ValueConverter {
-  return (v) => {
+  return withFastPath((v) => {
     const s = asText(v);
     if (isZeroDate(s)) return zeroDate(ctx, s);
     return s;
-  };
+  }, 'date');
 }
 
 /** DATETIME -> timestamp: text as is (MySQL's range 1000..9999 fits), zero dates as for dateValue. */
@@ -82,11 +83,11 @@ export const datetimeValue = dateValue;
 
 /** TIMESTAMP (UTC under Ferry's session) -> timestamptz: the text with an explicit +00 offset. */
 export function timestampUtcValue(ctx: ValueContext): ValueConverter {
-  return (v) => {
+  return withFastPath((v) => {
     const s = asText(v);
     if (isZeroDate(s)) return zeroDate(ctx, s);
     return `${s}+00`;
-  };
+  }, 'timestamp-utc');
 }
 
 function zeroDate(ctx: ValueContext, s: string): string {
@@ -163,7 +164,7 @@ export const spatialToEwkb: ValueConverter = (v) => {
 };
 
 /** Binary -> bytea: the bytes as they are (BINARY(n)'s trailing \0 padding is data and is kept). */
-export const binaryValue: ValueConverter = (v) => (typeof v === 'string' ? Buffer.from(v, 'latin1') : v);
+export const binaryValue: ValueConverter = withFastPath((v) => (typeof v === 'string' ? Buffer.from(v, 'latin1') : v), 'bytes');
 
 /** Chains converters left to right. */
 export function chain(...fns: (ValueConverter | undefined)[]): ValueConverter | undefined {

@@ -8,6 +8,7 @@ import type { ProgressTracker } from './progress';
 import type { CopySpec, SourceSession, TargetSession, WriteResult } from './types';
 import { PostgresSourceSession } from '../postgres/reader';
 import { PostgresTargetSession } from '../postgres/writer';
+import { MysqlSourceSession } from '../mysql/reader';
 
 export interface WorkItem {
   spec: CopySpec;
@@ -58,7 +59,9 @@ async function copyOne(item: WorkItem, source: SourceSession, target: TargetSess
       counted = result.rows;
     } else {
       // No 'data' listener on the reader: it would start the flow before the writer is piped and lose rows.
-      const rows = source.readChunk(spec, chunk);
+      // MySQL -> PostgreSQL: rows arrive as COPY text encoded from the packets' bytes (mysql-copy-text.ts).
+      const rows = source instanceof MysqlSourceSession && target instanceof PostgresTargetSession
+        ? source.readChunkCopyText(spec, chunk) : source.readChunk(spec, chunk);
       result = await target.writeChunk(spec, rows, checkpoint, signal, (n) => { counted += n; o.progress.rows(spec.tableId, n); });
       // Rows counted at the reader but not committed (never happens on success; kept exact anyway).
       if (counted !== result.rows) o.progress.rows(spec.tableId, result.rows - counted);

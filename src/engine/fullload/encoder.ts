@@ -34,11 +34,32 @@ export function* hexPieces(v: Buffer): Generator<Buffer> {
   }
 }
 
+/** The keys of a batch's rows in a compact form, decoded only when a rejected row is named. */
+export interface BatchKeys {
+  keyAt(row: number): KeyTuple;
+}
+
+/** Rows already encoded in the writer's line format by a byte-level reader (see mysql-copy-text.ts). */
+export class EncodedBatch {
+  constructor(readonly bytes: Buffer, readonly rows: number,
+    /** The rows' keys (for naming a rejected row), or null when the table has no key. */
+    readonly keys: BatchKeys | null) {}
+}
+
+/** Marks a reader stream whose items are EncodedBatch (each up to a few hundred KB, so few may wait in line). */
+export const ENCODED_BATCHES = Symbol('ferry.encodedBatches');
+
+export function yieldsEncodedBatches(rows: object): boolean {
+  return (rows as { [ENCODED_BATCHES]?: boolean })[ENCODED_BATCHES] === true;
+}
+
 export interface EncoderOptions {
   /** Called before taking more input; resolves when the destination can take more (MySQL socket drain). */
   gate?: () => Promise<void> | undefined;
   /** Rows encoded since the previous call, reported once per pushed batch (progress). */
   onRows?: (rows: number) => void;
+  /** Items (rows or batches) queued at the encoder's input before the reader is paused; default 1000 rows. */
+  queuedItems?: number;
 }
 
 export class RowEncoder extends Transform {
@@ -49,11 +70,13 @@ export class RowEncoder extends Transform {
   private reportedRows = 0;
   private readonly keyIndexes: number[];
   private readonly ring: (KeyTuple | undefined)[];
+  /** Keys of recent pre-encoded batches (rows firstRow+1 … firstRow+rows), oldest first. */
+  private batchKeys: { firstRow: number; rows: number; keys: BatchKeys }[] = [];
   /** Resolves a piece-wise row waiting for the consumer to ask for more (back-pressure inside one row). */
   private readWaiter: (() => void) | undefined;
 
   constructor(private readonly spec: CopySpec, private readonly encodeLine: LineEncoder, private readonly options: EncoderOptions = {}) {
-    super({ writableObjectMode: true, writableHighWaterMark: 1000, readableHighWaterMark: 4 * BATCH });
+    super({ writableObjectMode: true, writableHighWaterMark: options.queuedItems ?? 1000, readableHighWaterMark: 4 * BATCH });
     this.keyIndexes = spec.mapping.key.map((k) => spec.columns.findIndex((c) => c.source.name === k));
     this.ring = this.keyIndexes.length && this.keyIndexes.every((i) => i >= 0) ? new Array(KEY_RING) : [];
   }
@@ -61,6 +84,8 @@ export class RowEncoder extends Transform {
   /** The key of the n-th row (1-based) of this stream, when still remembered. */
   keyOfRow(n: number): string | undefined {
     if (this.ring.length === 0 || n < 1 || n > this.rows || this.rows - n >= KEY_RING) return undefined;
+    const inBatch = this.batchKeys.find((b) => n > b.firstRow && n <= b.firstRow + b.rows);
+    if (inBatch) return describeKey(this.spec.mapping.key, inBatch.keys.keyAt(n - inBatch.firstRow - 1));
     const key = this.ring[(n - 1) % KEY_RING];
     return key ? describeKey(this.spec.mapping.key, key) : undefined;
   }
@@ -98,7 +123,25 @@ export class RowEncoder extends Transform {
     }
   }
 
-  override _transform(row: SourceValue[], _enc: BufferEncoding, cb: TransformCallback): void {
+  /** A pre-encoded batch: its bytes go out as they are, its rows and keys are counted like encoded rows. */
+  private takeBatch(batch: EncodedBatch, cb: TransformCallback): void {
+    this.flushBatch();
+    if (batch.keys && this.ring.length) {
+      this.batchKeys.push({ firstRow: this.rows, rows: batch.rows, keys: batch.keys });
+      while (this.batchKeys.length && this.rows + batch.rows - (this.batchKeys[0].firstRow + this.batchKeys[0].rows) >= KEY_RING) this.batchKeys.shift();
+    }
+    this.rows += batch.rows;
+    const buf = batch.bytes;
+    this.bytes += buf.length;
+    if (this.options.onRows) { this.options.onRows(this.rows - this.reportedRows); this.reportedRows = this.rows; }
+    for (let off = 0; off < buf.length; off += MAX_PIECE) this.push(off === 0 && buf.length <= MAX_PIECE ? buf : buf.subarray(off, Math.min(buf.length, off + MAX_PIECE)));
+    const wait = this.options.gate?.();
+    if (wait) wait.then(() => cb(), cb);
+    else cb();
+  }
+
+  override _transform(row: SourceValue[] | EncodedBatch, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (row instanceof EncodedBatch) { this.takeBatch(row, cb); return; }
     let line: EncodedLine;
     try {
       const target = this.spec.convertRow(row);

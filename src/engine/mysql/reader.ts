@@ -9,6 +9,8 @@ import type { Chunk } from '../fullload/planner';
 import type { CopySpec, SourceSession } from '../fullload/types';
 import { asFerryError } from '../errors';
 import { quoteMysqlIdent } from './connect';
+import { MysqlCopyTextStream, planColumns } from '../fullload/mysql-copy-text';
+import { queryRawRows } from './raw-rows';
 
 /** Tables estimated below this many rows are counted exactly (the count runs inside the snapshot). */
 const EXACT_COUNT_BELOW = 5_000_000;
@@ -151,6 +153,16 @@ export class MysqlSourceSession implements SourceSession {
   readChunk(spec: CopySpec, chunk: Chunk): Readable {
     const { sql, binary } = this.chunkSql(spec, chunk);
     return this.core.query({ sql, rowsAsArray: true, typeCast: textTypeCast(binary) }).stream({ highWaterMark: 2000 });
+  }
+
+  /**
+   * The chunk's rows already encoded as PostgreSQL COPY text (EncodedBatch items; rows of 1 MB or more as
+   * SourceValue[]), for a PostgreSQL target: values are copied byte for byte where their converter allows.
+   */
+  readChunkCopyText(spec: CopySpec, chunk: Chunk): Readable {
+    const { sql } = this.chunkSql(spec, chunk);
+    const plans = planColumns(spec, (i) => isMysqlBinaryColumn(spec.columns[i].source));
+    return new MysqlCopyTextStream(spec, plans, (sink) => queryRawRows(this.core, sql, sink));
   }
 
   async close(): Promise<void> {

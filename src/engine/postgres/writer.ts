@@ -6,7 +6,7 @@ import type { ConnectionConfig } from '../connection';
 import { CancelledError, FerryError, asFerryError } from '../errors';
 import type { QualifiedName } from '../model';
 import { PG_SESSION_SQL } from '../sessions';
-import { type EncodedLine, LARGE_VALUE, RowEncoder, TargetRowError, hexPieces } from '../fullload/encoder';
+import { type EncodedLine, LARGE_VALUE, RowEncoder, TargetRowError, hexPieces, yieldsEncodedBatches } from '../fullload/encoder';
 import type { ChunkCheckpoint, CopySpec, TargetRow, TargetSession, WriteResult } from '../fullload/types';
 import { connectPostgres, quotePgIdent } from './connect';
 import { markChunkDonePostgres } from './meta';
@@ -87,7 +87,7 @@ export class PostgresTargetSession implements TargetSession {
 
   writeChunk(spec: CopySpec, rows: Readable, checkpoint: ChunkCheckpoint | null, signal?: AbortSignal, onRows?: (rows: number) => void): Promise<WriteResult> {
     return this.inTransaction(checkpoint, () => new Promise<WriteResult>((resolve, reject) => {
-      const encoder = new RowEncoder(spec, encodeCopyLine, { onRows });
+      const encoder = new RowEncoder(spec, encodeCopyLine, { onRows, queuedItems: yieldsEncodedBatches(rows) ? 2 : undefined });
       const sink = this.client.query(copyFrom(this.copySql(spec)));
       const onAbort = () => encoder.destroy(new CancelledError('full load cancelled'));
       signal?.addEventListener('abort', onAbort, { once: true });
