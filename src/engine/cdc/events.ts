@@ -50,6 +50,8 @@ export interface SourceTransaction {
   commitTime: number;
   changes: RowChange[];
   ddl?: DdlChange;
+  /** Estimated memory of its row images (rowImageBytes), for the readers' and the scheduler's byte bounds. */
+  bytes?: number;
 }
 
 /** A row change in the target's terms: target table, target column names and converted values. */
@@ -76,6 +78,8 @@ export interface PreparedTransaction {
   rows: number;
   /** Target statements a DDL barrier runs before its row changes. */
   ddlSql?: string[];
+  /** Estimated memory held by this transaction (source and target images), for the scheduler's byte bound. */
+  bytes?: number;
 }
 
 /** What a change stream yields: committed transactions in commit order, and position/liveness notes. */
@@ -92,4 +96,19 @@ export interface ChangeStream extends AsyncIterable<StreamItem> {
   /** Everything up to and including `position` is committed on the target (PostgreSQL acknowledges it to the slot). */
   confirm(position: SourcePosition): void;
   close(): Promise<void>;
+}
+
+/** Rough per-value cost of a JS array slot plus a string/Buffer header, so many small values count too. */
+const VALUE_OVERHEAD = 40;
+
+/** Estimated memory of one row image: value lengths (strings may be two bytes a character) plus per-value overhead. */
+export function rowImageBytes(row: readonly (SourceValue | TargetValue | undefined)[] | undefined): number {
+  if (!row) return 0;
+  let n = 64;
+  for (const v of row) {
+    n += VALUE_OVERHEAD;
+    if (typeof v === 'string') n += v.length * 2;
+    else if (v) n += v.length;
+  }
+  return n;
 }

@@ -5,7 +5,9 @@ import type { SourcePosition } from '../position';
 interface Slot { key: string; position: SourcePosition; done: boolean }
 
 export class LowWaterMark {
-  private readonly inFlight: Slot[] = [];
+  /** Submitted transactions in source order from `head` on; the done prefix is dropped in bulk. */
+  private inFlight: Slot[] = [];
+  private head = 0;
   private readonly byKey = new Map<string, Slot>();
   private low: { key: string; position: SourcePosition };
   private changed = false;
@@ -32,19 +34,18 @@ export class LowWaterMark {
     const s = this.byKey.get(key);
     if (!s) return;
     s.done = true;
-    let n = 0;
-    while (n < this.inFlight.length && this.inFlight[n].done) n++;
-    if (n === 0) return;
-    const removed = this.inFlight.splice(0, n);
-    for (const x of removed) this.byKey.delete(x.key);
-    const last = removed[removed.length - 1];
+    const from = this.head;
+    while (this.head < this.inFlight.length && this.inFlight[this.head].done) this.byKey.delete(this.inFlight[this.head++].key);
+    if (this.head === from) return;
+    const last = this.inFlight[this.head - 1];
     this.low = { key: last.key, position: last.position };
     this.changed = true;
+    if (this.head > 1024 && this.head * 2 > this.inFlight.length) { this.inFlight = this.inFlight.slice(this.head); this.head = 0; }
   }
 
   /** Nothing of interest before `position` (source idle or other tables): move on when nothing is in flight. */
   idle(position: SourcePosition): void {
-    if (this.inFlight.length === 0 && position) {
+    if (this.head === this.inFlight.length && position) {
       this.low = { key: this.low.key, position };
       this.changed = true;
     }

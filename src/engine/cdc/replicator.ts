@@ -22,6 +22,12 @@ import { type TablePlan, planTables, prepareTransaction } from './writeset';
 import { LowWaterMark } from './low-water';
 import { LagMeter } from './lag';
 
+/**
+ * Estimated bytes of prepared transactions the scheduler queues before the reader is held back (the readers
+ * queue up to 16 MB more, decoded). With a slow or locked target the rest of a burst waits in the source's log.
+ */
+const QUEUED_BYTES = 64 * 1024 * 1024;
+
 export interface IncrementalContext {
   task: Task;
   source: ConnectionConfig;
@@ -67,7 +73,7 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
     const lag = new LagMeter();
     const paused = new Set<string>();
     const scheduler = new DependencyScheduler({
-      workers, signal: stop.signal,
+      workers, signal: stop.signal, maxQueuedBytes: QUEUED_BYTES,
       onApplied: (batch) => { for (const tx of batch) { mark.applied(tx.source.key); lag.applied(tx); } },
     });
     const tables = ctx.tables.map((m) => ({ name: { schema: m.source.schema, name: m.source.name }, columns: m.source.columns.map((c) => c.name) }));

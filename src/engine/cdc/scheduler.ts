@@ -18,6 +18,12 @@ export interface SchedulerOptions {
   maxBatchRows?: number;
   /** Submissions wait while this many transactions are queued (back-pressure to the reader). */
   maxQueued?: number;
+  /**
+   * Submissions also wait while the queued transactions' estimated size (PreparedTransaction.bytes) is above
+   * this, so a burst of large transactions behind a slow target stays in the source log, not in memory.
+   * One transaction is always accepted into an empty queue, however large.
+   */
+  maxQueuedBytes?: number;
   /** Retries of a batch that failed with a retryable error (deadlock, lost connection). */
   retries?: number;
   signal: AbortSignal;
@@ -31,10 +37,20 @@ interface Entry {
   tx: PreparedTransaction;
   deps: Set<Entry>;
   state: State;
+  /** Submission order (source commit order). */
+  seq: number;
 }
 
 export class DependencyScheduler {
   private readonly pending: Entry[] = [];
+  /** Done entries still in `pending` (it is compacted in bulk, not after every batch). */
+  private doneInPending = 0;
+  /** The waiting entries in source order: what a batch is picked from. */
+  private waiting: Entry[] = [];
+  /** Nothing became ready since the last scan found no batch: the next scan would find none either. */
+  private stale = false;
+  private seq = 0;
+  private bytes = 0;
   private readonly lastWriter = new Map<string, Entry>();
   private lastBarrier?: Entry;
   private readonly idle: number[];
@@ -44,6 +60,7 @@ export class DependencyScheduler {
   private readonly maxTx: number;
   private readonly maxRows: number;
   private readonly maxQueued: number;
+  private readonly maxBytes: number;
   private readonly retries: number;
 
   constructor(private readonly opts: SchedulerOptions) {
@@ -52,20 +69,26 @@ export class DependencyScheduler {
     this.maxTx = opts.maxBatchTransactions ?? 200;
     this.maxRows = opts.maxBatchRows ?? 5000;
     this.maxQueued = opts.maxQueued ?? 20000;
+    this.maxBytes = opts.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
     this.retries = opts.retries ?? 5;
     opts.signal.addEventListener('abort', () => this.wake(), { once: true });
   }
 
   /** Transactions submitted and not yet committed on the target (held ones included). */
   get queued(): number {
-    return this.pending.length;
+    return this.pending.length - this.doneInPending;
+  }
+
+  /** Estimated size of the transactions submitted and not yet committed on the target. */
+  get queuedBytes(): number {
+    return this.bytes;
   }
 
   /** Commit time of the oldest transaction not yet applied (held ones excluded), for lag. */
   oldestQueuedCommitTime(): number | undefined {
     let oldest: number | undefined;
     for (const e of this.pending) {
-      if (e.state === 'held') continue;
+      if (e.state === 'held' || e.state === 'done') continue;
       if (oldest === undefined || e.tx.source.commitTime < oldest) oldest = e.tx.source.commitTime;
     }
     return oldest;
@@ -76,13 +99,14 @@ export class DependencyScheduler {
    * full. `hold` keeps it (and everything conflicting with it) from running: its table is paused.
    */
   async submit(tx: PreparedTransaction, hold = false): Promise<void> {
-    while (this.pending.length >= this.maxQueued && !this.failure && !this.opts.signal.aborted) await this.waitForChange();
+    while ((this.queued >= this.maxQueued || (this.queued > 0 && this.bytes + (tx.bytes ?? 0) > this.maxBytes))
+      && !this.failure && !this.opts.signal.aborted) await this.waitForChange();
     this.throwIfStopped();
-    const entry: Entry = { tx, deps: new Set(), state: hold ? 'held' : 'waiting' };
+    const entry: Entry = { tx, deps: new Set(), state: hold ? 'held' : 'waiting', seq: this.seq++ };
     if (this.lastBarrier && this.lastBarrier.state !== 'done') entry.deps.add(this.lastBarrier);
     if (tx.barrier) {
       // A barrier (DDL) waits for everything before it that can finish; held transactions cannot.
-      for (const e of this.pending) if (e.state !== 'held') entry.deps.add(e);
+      for (const e of this.pending) if (e.state !== 'held' && e.state !== 'done') entry.deps.add(e);
       this.lastBarrier = entry;
     }
     for (const key of tx.writeSet) {
@@ -91,12 +115,17 @@ export class DependencyScheduler {
       this.lastWriter.set(key, entry);
     }
     this.pending.push(entry);
+    this.bytes += tx.bytes ?? 0;
+    if (!hold) {
+      this.waiting.push(entry);
+      if (entry.deps.size === 0) this.stale = false;
+    }
     this.pump();
   }
 
   /** Waits until every submitted transaction has been applied, except held ones and those waiting for them. */
   async drain(): Promise<void> {
-    while ((this.running > 0 || this.pending.some((e) => e.state === 'waiting' && this.ready(e, undefined))) && !this.failure && !this.opts.signal.aborted) {
+    while ((this.running > 0 || this.waiting.some((e) => e.state === 'waiting' && this.ready(e, undefined))) && !this.failure && !this.opts.signal.aborted) {
       await this.waitForChange();
     }
     this.throwIfStopped();
@@ -140,18 +169,20 @@ export class DependencyScheduler {
   }
 
   private nextBatch(): Entry[] | undefined {
+    if (this.stale) return undefined;
     const batch: Entry[] = [];
     const members = new Set<Entry>();
     let rows = 0;
-    // Only a window of the queue is scanned: enough to fill batches, bounded in cost.
-    const limit = Math.min(this.pending.length, 4000);
-    for (let i = 0; i < limit; i++) {
-      const e = this.pending[i];
+    // Only a window of the waiting entries is scanned: enough to fill batches, bounded in cost.
+    const limit = Math.min(this.waiting.length, 4000);
+    let scanned = 0;
+    for (; scanned < limit; scanned++) {
+      const e = this.waiting[scanned];
       if (e.state !== 'waiting') continue;
       if (batch.length === 0) {
         if (!this.ready(e, undefined)) continue;
         batch.push(e); members.add(e); rows += e.tx.rows;
-        if (e.tx.barrier) break;
+        if (e.tx.barrier) { scanned++; break; }
         continue;
       }
       if (e.tx.barrier) break;
@@ -161,9 +192,24 @@ export class DependencyScheduler {
       if (batch.length >= this.maxTx || rows + e.tx.rows > this.maxRows) break;
       batch.push(e); members.add(e); rows += e.tx.rows;
     }
-    if (batch.length === 0) return undefined;
+    if (batch.length === 0) {
+      // Nothing in the window can start until a running batch finishes (or a ready transaction arrives).
+      this.stale = true;
+      return undefined;
+    }
     for (const e of batch) e.state = 'running';
+    // Drop what left the waiting state from the scanned part of the list.
+    let w = 0;
+    for (let i = 0; i < scanned; i++) if (this.waiting[i].state === 'waiting') this.waiting[w++] = this.waiting[i];
+    if (w < scanned) this.waiting.splice(w, scanned - w);
     return batch;
+  }
+
+  /** Puts entries back among the waiting ones, in source order (after a failed batch or a release). */
+  private rewait(entries: Entry[]): void {
+    for (const e of entries) e.state = 'waiting';
+    this.waiting = this.waiting.filter((e) => e.state === 'waiting' && !entries.includes(e)).concat(entries).sort((a, b) => a.seq - b.seq);
+    this.stale = false;
   }
 
   private async run(worker: number, batch: Entry[]): Promise<void> {
@@ -185,7 +231,7 @@ export class DependencyScheduler {
       this.removeDone(batch);
       this.opts.onApplied?.(txs, worker);
     } catch (err) {
-      for (const e of batch) e.state = 'waiting';
+      this.rewait(batch);
       if (!this.failure && !(err instanceof CancelledError)) {
         const first = txs[0].source;
         const fe = asFerryError(err);
@@ -201,9 +247,20 @@ export class DependencyScheduler {
   }
 
   private removeDone(batch: Entry[]): void {
-    let w = 0;
-    for (const e of this.pending) if (e.state !== 'done') this.pending[w++] = e;
-    this.pending.length = w;
+    this.doneInPending += batch.length;
+    for (const e of batch) {
+      this.bytes -= e.tx.bytes ?? 0;
+      // A done entry keeps nothing alive: later entries hold it as a dependency, not its own history.
+      e.deps.clear();
+    }
+    // Their dependents may be ready now.
+    this.stale = false;
+    if (this.doneInPending > 1000 || this.doneInPending * 2 > this.pending.length) {
+      let w = 0;
+      for (const e of this.pending) if (e.state !== 'done') this.pending[w++] = e;
+      this.pending.length = w;
+      this.doneInPending = 0;
+    }
     for (const e of batch) {
       for (const k of e.tx.writeSet) if (this.lastWriter.get(k) === e) this.lastWriter.delete(k);
     }
@@ -212,7 +269,7 @@ export class DependencyScheduler {
 
   /** Releases held transactions of a table once it is resumed (used by tests and the replicator). */
   release(predicate: (tx: PreparedTransaction) => boolean): void {
-    for (const e of this.pending) if (e.state === 'held' && predicate(e.tx)) e.state = 'waiting';
+    this.rewait(this.pending.filter((e) => e.state === 'held' && predicate(e.tx)));
     this.pump();
   }
 }

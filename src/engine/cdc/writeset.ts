@@ -3,7 +3,7 @@
 import type { ColumnMapping, SourceValue, TableMapping, TargetValue } from '../convert/types';
 import { FerryError } from '../errors';
 import { qualifiedKey } from '../model';
-import type { PreparedTransaction, RowChange, SourceTransaction, TargetRowChange } from './events';
+import { type PreparedTransaction, type RowChange, type SourceTransaction, type TargetRowChange, rowImageBytes } from './events';
 
 /** What the replicator knows about one migrated table, derived once from its TableMapping. */
 export interface TablePlan {
@@ -130,5 +130,7 @@ export function prepareTransaction(tx: SourceTransaction, plans: Map<string, Tab
     addMembers(set, plan, ch.after);
     changes.push(convertChange(plan, ch));
   }
-  return { source: tx, changes, writeSet: [...set], barrier: tx.ddl !== undefined, rows: changes.length };
+  // Target images are about as large as the source ones (both are held until the batch commits).
+  const bytes = 2 * (tx.bytes ?? tx.changes.reduce((n, ch) => n + rowImageBytes(ch.before) + rowImageBytes(ch.after), 0));
+  return { source: tx, changes, writeSet: [...set], barrier: tx.ddl !== undefined, rows: changes.length, bytes };
 }

@@ -46,6 +46,8 @@ export interface BinlogReaderOptions {
   heartbeatSeconds?: number;
   /** Stop reading from the socket while this many items are queued (back-pressure). */
   highWater?: number;
+  /** … or while the queued transactions' estimated size is above this many bytes. */
+  highWaterBytes?: number;
 }
 
 /** The key of a MySQL transaction in ferry_meta: binlog file sequence and end offset, zero-padded. */
@@ -60,6 +62,8 @@ interface OpenTx {
   standalone: boolean;
   changes: RowChange[];
   ddl?: SourceTransaction['ddl'];
+  /** Estimated memory of the decoded images so far. */
+  bytes: number;
 }
 
 /** COM_BINLOG_DUMP (0x12): position, flags, server id, file name — in the shape mysql2's writePacket takes. */
@@ -77,6 +81,9 @@ function dumpPacket(pos: number, serverId: number, filename: string): { buffer: 
     writeHeader: (seq: number) => { buffer.writeUIntLE(buffer.length - 4, 0, 3); buffer[3] = seq; },
   };
 }
+
+/** Default byte bound of decoded transactions waiting for the consumer. */
+const DEFAULT_HIGH_WATER_BYTES = 16 * 1024 * 1024;
 
 export class BinlogReader implements ChangeStream {
   private conn?: Connection;
@@ -102,6 +109,8 @@ export class BinlogReader implements ChangeStream {
   private lastTimestamp = 0;
   private pending: Promise<void> = Promise.resolve();
   private readonly highWater: number;
+  private readonly highWaterBytes: number;
+  private queueBytes = 0;
 
   constructor(private readonly opts: BinlogReaderOptions) {
     this.file = opts.start.file;
@@ -110,6 +119,7 @@ export class BinlogReader implements ChangeStream {
     this.wanted = new Set(opts.tables.map((t) => qualifiedKey(t.name)));
     for (const t of opts.tables) this.order.set(qualifiedKey(t.name), t.columns);
     this.highWater = opts.highWater ?? 2000;
+    this.highWaterBytes = opts.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
   }
 
   /** Connects, loads the live column definitions and starts the dump. */
@@ -199,7 +209,11 @@ export class BinlogReader implements ChangeStream {
     for (;;) {
       const item = this.queue.shift();
       if (item) {
-        if (this.paused && this.queue.length < this.highWater / 2) { this.paused = false; if (!this.ddlPaused) this.raw?.resume(); }
+        if (item.kind === 'transaction') this.queueBytes -= item.tx.bytes ?? 0;
+        if (this.paused && this.queue.length < this.highWater / 2 && this.queueBytes < this.highWaterBytes / 2) {
+          this.paused = false;
+          if (!this.ddlPaused) this.raw?.resume();
+        }
         yield item;
         continue;
       }
@@ -217,7 +231,9 @@ export class BinlogReader implements ChangeStream {
 
   private push(item: StreamItem): void {
     this.queue.push(item);
-    if (!this.paused && this.queue.length >= this.highWater && this.raw) { this.paused = true; this.raw.pause(); }
+    if (item.kind === 'transaction') this.queueBytes += item.tx.bytes ?? 0;
+    // The consumer is behind: stop reading the socket, so the server's log (not this process) holds the rest.
+    if (!this.paused && (this.queue.length >= this.highWater || this.queueBytes >= this.highWaterBytes) && this.raw) { this.paused = true; this.raw.pause(); }
     this.wake();
   }
 
@@ -270,11 +286,11 @@ export class BinlogReader implements ChangeStream {
         this.push({ kind: 'position', sourceTime: Date.now(), position: this.position(), caughtUp: true });
         return;
       case 'gtid':
-        this.tx = { id: ev.gtid, gtid: ev.gtid, standalone: ev.standalone, changes: [] };
+        this.tx = { id: ev.gtid, gtid: ev.gtid, standalone: ev.standalone, changes: [], bytes: 0 };
         this.gtidState.set(ev.domain, ev.gtid);
         return;
       case 'mysql_gtid':
-        this.tx = { id: ev.gtid, gtid: ev.gtid, standalone: false, changes: [] };
+        this.tx = { id: ev.gtid, gtid: ev.gtid, standalone: false, changes: [], bytes: 0 };
         return;
       case 'table_map':
         this.tableMaps.set(ev.map.tableId, ev.map);
@@ -288,13 +304,13 @@ export class BinlogReader implements ChangeStream {
       case 'query': {
         const q = ev.query.trim();
         const ctl = isTransactionControl(q);
-        if (ctl === 'begin') { if (!this.tx) this.tx = { id: `${this.file}:${this.pos}`, standalone: false, changes: [] }; return; }
+        if (ctl === 'begin') { if (!this.tx) this.tx = { id: `${this.file}:${this.pos}`, standalone: false, changes: [], bytes: 0 }; return; }
         if (ctl === 'commit') { this.commit(h); return; }
         if (ctl === 'rollback') { this.tx = undefined; this.skipped(h); return; }
         if (ev.errorCode !== 0) return;
         const tables = ddlTables(q, ev.schema).filter((t) => this.wanted.has(qualifiedKey(t)));
         if (isDdl(q) && tables.length > 0) {
-          const tx = this.tx ?? { id: `${this.file}:${this.pos}`, standalone: true, changes: [] };
+          const tx = this.tx ?? { id: `${this.file}:${this.pos}`, standalone: true, changes: [], bytes: 0 };
           this.tx = undefined;
           this.onDdl(h, tx, q, ev.schema, tables);
           return;
@@ -324,7 +340,7 @@ export class BinlogReader implements ChangeStream {
     const resumeFrom = this.position();
     const out: SourceTransaction = {
       key: binlogKey(resumeFrom), id: tx.gtid ?? id ?? tx.id, resumeFrom,
-      commitTime: (h.timestamp || this.lastTimestamp) * 1000, changes: tx.changes,
+      commitTime: (h.timestamp || this.lastTimestamp) * 1000, changes: tx.changes, bytes: tx.bytes,
     };
     if (tx.ddl) out.ddl = tx.ddl;
     this.push({ kind: 'transaction', tx: out });
@@ -409,7 +425,9 @@ export class BinlogReader implements ChangeStream {
       }
       return row;
     };
-    if (!this.tx) this.tx = { id: `${this.file}:${this.pos}`, standalone: false, changes: [] };
+    if (!this.tx) this.tx = { id: `${this.file}:${this.pos}`, standalone: false, changes: [], bytes: 0 };
+    const first = this.tx.changes.length;
+    const start = p;
     while (p < buf.length) {
       if (ev.op === 'insert') this.tx.changes.push({ kind: 'insert', table, after: image(readRow(present1)) });
       else if (ev.op === 'delete') this.tx.changes.push({ kind: 'delete', table, before: image(readRow(present1)) });
@@ -419,5 +437,7 @@ export class BinlogReader implements ChangeStream {
         this.tx.changes.push({ kind: 'update', table, before, after });
       }
     }
+    // Decoded strings take up to twice their wire size, each value and row object adds its own overhead.
+    this.tx.bytes += 2 * (p - start) + (this.tx.changes.length - first) * (96 + 2 * livePos.length * 40);
   }
 }

@@ -1,6 +1,6 @@
 // Applies replicated transactions to a PostgreSQL target idempotently, recording each applied source
 // transaction in ferry_meta.cdc_applied in the same target transaction (exactly-once).
-import type pg from 'pg';
+import pg from 'pg';
 import type { ConnectionConfig } from '../connection';
 import type { TargetValue } from '../convert/types';
 import { qualifiedKey } from '../model';
@@ -9,7 +9,7 @@ import { PG_SESSION_SQL } from '../sessions';
 import type { DdlChange, PreparedTransaction, TargetRowChange } from '../cdc/events';
 import type { CdcState, TargetApplier } from '../cdc/target';
 import type { TablePlan } from '../cdc/writeset';
-import { connectPostgres, quotePgIdent as q } from './connect';
+import { connectPostgres, pgClientConfig, pgConnectError, quotePgIdent as q } from './connect';
 
 const META = 'ferry_meta';
 
@@ -21,6 +21,7 @@ interface TableSql {
   cols: string[];
   writable: number[];
   upsert: string;
+  deleteByKey: string;
   keyWhere: (offset: number) => string;
 }
 
@@ -38,11 +39,88 @@ function tableSql(plan: TablePlan): TableSql {
   const conflict = keyNames.length === 0 ? ''
     : nonKey.length === 0 ? ` ON CONFLICT (${keyNames.map(q).join(', ')}) DO NOTHING`
       : ` ON CONFLICT (${keyNames.map(q).join(', ')}) DO UPDATE SET ${nonKey.map((i) => `${q(cols[i])} = EXCLUDED.${q(cols[i])}`).join(', ')}`;
+  const keyWhere = (offset: number) => keyNames.map((k, n) => `${q(k)} = $${offset + n + 1}`).join(' AND ');
   return {
-    name, cols, writable,
+    name, cols, writable, keyWhere,
     upsert: `INSERT INTO ${name} (${list})${overriding} VALUES (${marks})${conflict}`,
-    keyWhere: (offset) => keyNames.map((k, n) => `${q(k)} = $${offset + n + 1}`).join(' AND '),
+    deleteByKey: `DELETE FROM ${name} WHERE ${keyWhere(0)}`,
   };
+}
+
+/** Most statement texts given a server-side name; beyond it (no-key tables of many shapes) they run unnamed. */
+const MAX_NAMED = 2000;
+
+/**
+ * Statement names shared by every apply session: each text gets one name, and pg parses it once per
+ * connection. PostgreSQL then skips parse and (after a few runs) planning for every row.
+ */
+class StatementNames {
+  private readonly names = new Map<string, string>();
+  private next = 1;
+
+  config(text: string, values: unknown[] | undefined): pg.QueryConfig {
+    let name = this.names.get(text);
+    if (name === undefined && this.names.size < MAX_NAMED) {
+      name = `ferry_cdc_${this.next++}`;
+      this.names.set(text, name);
+    }
+    return name === undefined ? { text, values } : { name, text, values };
+  }
+
+  /** After target DDL: a prepared statement keeps its parameter types, so the same text gets a new name. */
+  forget(): void {
+    this.names.clear();
+  }
+}
+
+interface Corkable { cork(): void; uncork(): void }
+
+/**
+ * One batch's statements sent back to back on a pipelined session (pg `pipeline: true`): the socket is
+ * corked while they are queued, so a batch travels in one write and its answers come back in one stream.
+ * Only a statement whose result decides the next one is awaited on its own. A failing statement aborts the
+ * target transaction, so the statements after it fail too and nothing of the batch commits.
+ */
+class StatementPipeline {
+  private readonly inFlight: Promise<unknown>[] = [];
+  private failure: unknown;
+  private corked = false;
+
+  constructor(private readonly c: pg.Client, private readonly names: StatementNames) {}
+
+  private get socket(): Corkable | undefined {
+    return (this.c as unknown as { connection?: { stream?: Corkable } }).connection?.stream;
+  }
+
+  send(text: string, values?: unknown[]): void {
+    void this.run(text, values).catch(() => undefined);
+  }
+
+  run(text: string, values?: unknown[]): Promise<pg.QueryResult> {
+    if (!this.corked) { this.socket?.cork(); this.corked = true; }
+    const p = this.c.query(this.names.config(text, values));
+    // The first failure is the cause; the statements after it only report the aborted transaction.
+    this.inFlight.push(p.catch((err: unknown) => { this.failure ??= err; }));
+    return p;
+  }
+
+  /** Puts what is queued on the wire; called before anything waits for an answer. */
+  flush(): void {
+    if (this.corked) { this.corked = false; this.socket?.uncork(); }
+  }
+
+  async result(text: string, values?: unknown[]): Promise<pg.QueryResult> {
+    const p = this.run(text, values);
+    this.flush();
+    return p;
+  }
+
+  /** Waits for every answer; throws the first failure. */
+  async settle(): Promise<void> {
+    this.flush();
+    await Promise.all(this.inFlight);
+    if (this.failure !== undefined) throw this.failure;
+  }
 }
 
 const sameValue = (a: TargetValue | undefined, b: TargetValue | undefined) =>
@@ -50,6 +128,7 @@ const sameValue = (a: TargetValue | undefined, b: TargetValue | undefined) =>
 
 export class PostgresApplier implements TargetApplier {
   private readonly sql = new Map<number, TableSql>();
+  private readonly names = new StatementNames();
   private admin?: pg.Client;
 
   /**
@@ -63,6 +142,7 @@ export class PostgresApplier implements TargetApplier {
 
   invalidate(index: number): void {
     this.sql.delete(index);
+    this.names.forget();
   }
 
   private tableSql(index: number): TableSql {
@@ -114,9 +194,17 @@ export class PostgresApplier implements TargetApplier {
     return w;
   }
 
-  /** @internal */
+  /** @internal A pipelined apply session (statements of a batch are sent without waiting for each answer). */
   async session(): Promise<pg.Client> {
-    const c = await connectPostgres(this.target);
+    const c = new pg.Client({ ...pgClientConfig(this.target), pipeline: true } as pg.ClientConfig);
+    // A server-side disconnect must not crash the process; the next statement reports it.
+    c.on('error', () => undefined);
+    try {
+      await c.connect();
+    } catch (err) {
+      await c.end().catch(() => undefined);
+      throw pgConnectError(err, this.target);
+    }
     for (const s of PG_SESSION_SQL) await c.query(s);
     if (this.replicaRole) {
       try {
@@ -130,49 +218,64 @@ export class PostgresApplier implements TargetApplier {
     return c;
   }
 
-  /** @internal Applies one batch on `c` in one transaction. */
+  /**
+   * @internal Applies one batch on `c` in one transaction: BEGIN, the row changes and the applied marks go
+   * out as one pipeline; COMMIT is sent only once every one of them succeeded.
+   */
   async applyBatch(c: pg.Client, batch: PreparedTransaction[]): Promise<void> {
-    await c.query('BEGIN');
+    const p = new StatementPipeline(c, this.names);
     try {
-      if (!this.replicaRole) await c.query('SET CONSTRAINTS ALL DEFERRED');
+      p.send('BEGIN');
+      if (!this.replicaRole) p.send('SET CONSTRAINTS ALL DEFERRED');
       for (const tx of batch) {
-        for (const stmt of tx.ddlSql ?? []) await c.query(stmt);
-        for (const ch of tx.changes) await this.applyChange(c, ch);
+        for (const stmt of tx.ddlSql ?? []) p.send(stmt);
+        for (const ch of tx.changes) {
+          const waiting = this.applyChange(p, ch);
+          if (waiting) await waiting;
+        }
       }
-      const marks = batch.map((_, n) => `($1, $${n * 2 + 2}, $${n * 2 + 3})`).join(', ');
-      await c.query(`INSERT INTO ${META}.cdc_applied (task, tx_key, source_tx) VALUES ${marks}`,
-        [this.task, ...batch.flatMap((tx) => [tx.source.key, tx.source.id])]);
+      p.send(`INSERT INTO ${META}.cdc_applied (task, tx_key, source_tx) SELECT $1, k, s FROM unnest($2::text[], $3::text[]) AS m(k, s)`,
+        [this.task, batch.map((tx) => tx.source.key), batch.map((tx) => tx.source.id)]);
+      await p.settle();
       await c.query('COMMIT');
     } catch (err) {
+      await p.settle().catch(() => undefined);
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
   }
 
-  private async applyChange(c: pg.Client, ch: TargetRowChange): Promise<void> {
+  /** Queues one change; returns a promise only when the change needs an answer before the next statement. */
+  private applyChange(p: StatementPipeline, ch: TargetRowChange): Promise<void> | undefined {
     const plan = this.plans()[ch.table];
     const s = this.tableSql(ch.table);
     const values = (row: (TargetValue | undefined)[]) => s.writable.map((i) => row[i] ?? null);
-    if (ch.kind === 'insert') { await c.query(s.upsert, values(ch.after as TargetValue[])); return; }
-    if (plan.keyColumns.length === 0) { await this.applyWithoutKey(c, ch, s, plan); return; }
+    if (ch.kind === 'insert') { p.send(s.upsert, values(ch.after as TargetValue[])); return undefined; }
+    if (plan.keyColumns.length === 0) { this.applyWithoutKey(p, ch, s, plan); return undefined; }
     const oldKey = ch.oldKey as TargetValue[];
-    if (ch.kind === 'delete') { await c.query(`DELETE FROM ${s.name} WHERE ${s.keyWhere(0)}`, oldKey); return; }
+    if (ch.kind === 'delete') { p.send(s.deleteByKey, oldKey); return undefined; }
     const after = ch.after as TargetValue[];
     const keep = ch.unchanged;
     const keyChanged = plan.keyColumns.some((k, i) => !sameValue(after[k], oldKey[i]));
-    if (!keyChanged && !keep?.some(Boolean)) { await c.query(s.upsert, values(after)); return; }
+    if (!keyChanged && !keep?.some(Boolean)) { p.send(s.upsert, values(after)); return undefined; }
+    return this.updateByOldKey(p, s, plan, oldKey, after, keep, keyChanged);
+  }
+
+  /** A key-changing update, or one with unchanged TOAST values: UPDATE by the old key, insert when it matched nothing. */
+  private async updateByOldKey(p: StatementPipeline, s: TableSql, plan: TablePlan, oldKey: TargetValue[], after: TargetValue[],
+    keep: boolean[] | undefined, keyChanged: boolean): Promise<void> {
     // At this transaction's commit the source held no other row at the new key, so a row found there on the
     // target is a leftover of an earlier replay of later changes: it goes first, or the UPDATE would collide.
-    if (keyChanged) await c.query(`DELETE FROM ${s.name} WHERE ${s.keyWhere(0)}`, plan.keyColumns.map((k) => after[k] ?? null));
+    if (keyChanged) p.send(s.deleteByKey, plan.keyColumns.map((k) => after[k] ?? null));
     // Unchanged TOAST values keep the target's current value: they are simply not SET.
     const set = s.writable.filter((i) => !keep?.[i]);
-    const res = await c.query(`UPDATE ${s.name} SET ${set.map((i, n) => `${q(s.cols[i])} = $${n + 1}`).join(', ')} WHERE ${s.keyWhere(set.length)}`,
+    const res = await p.result(`UPDATE ${s.name} SET ${set.map((i, n) => `${q(s.cols[i])} = $${n + 1}`).join(', ')} WHERE ${s.keyWhere(set.length)}`,
       [...set.map((i) => after[i] ?? null), ...oldKey]);
-    if (res.rowCount === 0 && !keep?.some(Boolean)) await c.query(s.upsert, values(after));
+    if (res.rowCount === 0 && !keep?.some(Boolean)) p.send(s.upsert, s.writable.map((i) => after[i] ?? null));
   }
 
   /** No key: match the whole old row (IS NOT DISTINCT FROM) and touch exactly one row (by ctid). */
-  private async applyWithoutKey(c: pg.Client, ch: TargetRowChange, s: TableSql, plan: TablePlan): Promise<void> {
+  private applyWithoutKey(p: StatementPipeline, ch: TargetRowChange, s: TableSql, plan: TablePlan): void {
     const before = ch.before ?? [];
     const params: TargetValue[] = [];
     const where: string[] = [];
@@ -185,10 +288,10 @@ export class PostgresApplier implements TargetApplier {
         : `${q(s.cols[i])} IS NOT DISTINCT FROM $${offset + params.length}`);
     });
     const one = `ctid = (SELECT ctid FROM ${s.name} WHERE ${where.length > 0 ? where.join(' AND ') : 'true'} LIMIT 1)`;
-    if (ch.kind === 'delete') { await c.query(`DELETE FROM ${s.name} WHERE ${one}`, params); return; }
+    if (ch.kind === 'delete') { p.send(`DELETE FROM ${s.name} WHERE ${one}`, params); return; }
     const after = ch.after as TargetValue[];
     const set = s.writable.filter((i) => !ch.unchanged?.[i]);
-    await c.query(`UPDATE ${s.name} SET ${set.map((i, n) => `${q(s.cols[i])} = $${n + 1}`).join(', ')} WHERE ${one}`,
+    p.send(`UPDATE ${s.name} SET ${set.map((i, n) => `${q(s.cols[i])} = $${n + 1}`).join(', ')} WHERE ${one}`,
       [...set.map((i) => after[i] ?? null), ...params]);
   }
 

@@ -19,6 +19,8 @@ export interface LogicalReaderOptions {
   /** Status update interval (also asks the server for a keepalive, which tells Ferry it is caught up). */
   statusSeconds?: number;
   highWater?: number;
+  /** … or while the queued transactions' estimated size is above this many bytes. */
+  highWaterBytes?: number;
 }
 
 /**
@@ -39,7 +41,10 @@ interface PgWire {
   sendCopyFromChunk(chunk: Buffer): void;
 }
 
-interface OpenTx { xid: number; changes: RowChange[]; ddl?: DdlChange; commitTime: number }
+interface OpenTx { xid: number; changes: RowChange[]; ddl?: DdlChange; commitTime: number; bytes: number }
+
+/** Default byte bound of decoded transactions waiting for the consumer. */
+const DEFAULT_HIGH_WATER_BYTES = 16 * 1024 * 1024;
 
 export class LogicalReader implements ChangeStream {
   private client?: pg.Client;
@@ -58,11 +63,18 @@ export class LogicalReader implements ChangeStream {
   private flushed: bigint;
   private timer?: NodeJS.Timeout;
   private readonly highWater: number;
+  private readonly highWaterBytes: number;
+  private queueBytes = 0;
+  /** Size of the frame being decoded (feeds the transaction's size estimate). */
+  private frameBytes = 0;
+  /** End LSN of the last transaction handed to the consumer: until it is confirmed, something received is unapplied. */
+  private lastTxEnd = 0n;
 
   constructor(private readonly opts: LogicalReaderOptions) {
     for (const t of opts.tables) this.order.set(qualifiedKey(t.name), t.columns);
     this.flushed = parseLsn(opts.start.lsn);
     this.highWater = opts.highWater ?? 2000;
+    this.highWaterBytes = opts.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
   }
 
   async start(): Promise<void> {
@@ -118,7 +130,8 @@ export class LogicalReader implements ChangeStream {
     for (;;) {
       const item = this.queue.shift();
       if (item) {
-        if (this.paused && this.queue.length < this.highWater / 2) { this.paused = false; this.wire?.stream.resume(); }
+        if (item.kind === 'transaction') this.queueBytes -= item.tx.bytes ?? 0;
+        if (this.paused && this.queue.length < this.highWater / 2 && this.queueBytes < this.highWaterBytes / 2) { this.paused = false; this.wire?.stream.resume(); }
         yield item;
         continue;
       }
@@ -141,7 +154,9 @@ export class LogicalReader implements ChangeStream {
 
   private push(item: StreamItem): void {
     this.queue.push(item);
-    if (!this.paused && this.queue.length >= this.highWater && this.wire) { this.paused = true; this.wire.stream.pause(); }
+    if (item.kind === 'transaction') this.queueBytes += item.tx.bytes ?? 0;
+    // The consumer is behind: stop reading the socket, so the slot (not this process) holds the rest.
+    if (!this.paused && (this.queue.length >= this.highWater || this.queueBytes >= this.highWaterBytes) && this.wire) { this.paused = true; this.wire.stream.pause(); }
     this.wake();
   }
 
@@ -165,12 +180,19 @@ export class LogicalReader implements ChangeStream {
       const f = decodeFrame(chunk);
       if (!f) return;
       if (f.kind === 'keepalive') {
-        if (f.walEnd > this.received && !this.tx) this.received = f.walEnd;
+        if (!this.tx) {
+          if (f.walEnd > this.received) this.received = f.walEnd;
+          // Every transaction received is committed on the target: what lies before walEnd needs nothing from
+          // Ferry, so it is confirmed as flushed (as pg_recvlogical does). A walsender shutting down waits for
+          // exactly that (its shutdown checkpoint confirmed) before the server can stop.
+          if (this.flushed >= this.lastTxEnd && f.walEnd > this.flushed) this.flushed = f.walEnd;
+        }
         if (f.replyRequested) this.sendStatus(false);
         // Everything the server had was sent before this keepalive: outside a transaction we are caught up.
         this.push({ kind: 'position', sourceTime: Date.now(), position: this.position(this.received), caughtUp: !this.tx });
         return;
       }
+      this.frameBytes = chunk.length;
       this.onMessage(f.message);
     } catch (err) {
       this.fail(err);
@@ -180,7 +202,7 @@ export class LogicalReader implements ChangeStream {
   private onMessage(m: ReturnType<typeof decodeFrame> extends infer F ? F extends { kind: 'xlog'; message: infer M } ? M : never : never): void {
     switch (m.tag) {
       case 'begin':
-        this.tx = { xid: m.xid, changes: [], commitTime: m.commitTime };
+        this.tx = { xid: m.xid, changes: [], commitTime: m.commitTime, bytes: 0 };
         return;
       case 'commit': {
         const tx = this.tx;
@@ -190,8 +212,9 @@ export class LogicalReader implements ChangeStream {
           this.push({ kind: 'position', sourceTime: m.commitTime, position: this.position(m.endLsn), caughtUp: false });
           return;
         }
-        const out: SourceTransaction = { key: lsnKey(m.endLsn), id: `xid ${tx.xid}`, resumeFrom: this.position(m.endLsn), commitTime: m.commitTime, changes: tx.changes };
+        const out: SourceTransaction = { key: lsnKey(m.endLsn), id: `xid ${tx.xid}`, resumeFrom: this.position(m.endLsn), commitTime: m.commitTime, changes: tx.changes, bytes: tx.bytes };
         if (tx.ddl) out.ddl = tx.ddl;
+        this.lastTxEnd = m.endLsn;
         this.push({ kind: 'transaction', tx: out });
         return;
       }
@@ -203,9 +226,11 @@ export class LogicalReader implements ChangeStream {
         if (!rel) throw new FerryError('CDC_DECODE', `pgoutput change for unknown relation ${m.relid}`, { fix: 'restart the task' });
         const table = { schema: rel.schema, name: rel.name };
         if (!this.order.has(qualifiedKey(table))) return;
-        const tx = this.tx ?? (this.tx = { xid: 0, changes: [], commitTime: Date.now() });
+        const tx = this.tx ?? (this.tx = { xid: 0, changes: [], commitTime: Date.now(), bytes: 0 });
         const pos = this.imagePos.get(m.relid) as number[];
         const width = (this.order.get(qualifiedKey(table)) as string[]).length;
+        // Decoded text takes up to twice its wire size; each value and row object adds its own overhead.
+        tx.bytes += 2 * this.frameBytes + 96 + 2 * width * 40;
         const image = (values: TupleValue[], keyOnly: boolean): { row: (SourceValue | undefined)[]; unchanged?: boolean[] } => {
           const row: (SourceValue | undefined)[] = new Array(width).fill(keyOnly ? undefined : null);
           let unchanged: boolean[] | undefined;
@@ -240,7 +265,7 @@ export class LogicalReader implements ChangeStream {
         const tables = m.relids.map((id) => this.relations.get(id)).filter((r): r is Relation => !!r)
           .map((r) => ({ schema: r.schema, name: r.name })).filter((t) => this.order.has(qualifiedKey(t)));
         if (tables.length === 0) return;
-        const tx = this.tx ?? (this.tx = { xid: 0, changes: [], commitTime: Date.now() });
+        const tx = this.tx ?? (this.tx = { xid: 0, changes: [], commitTime: Date.now(), bytes: 0 });
         // A truncate is applied as a barrier; changes before it in the same transaction go first.
         if (tx.changes.length > 0 || tx.ddl) {
           throw new FerryError('CDC_UNSUPPORTED', `a transaction (xid ${tx.xid}) mixes row changes with TRUNCATE of ${tables.map(qualifiedKey).join(', ')}`,
@@ -269,7 +294,7 @@ export class LogicalReader implements ChangeStream {
     const dropped = known.filter((n) => !names.includes(n));
     if (added.length > 0 || dropped.length > 0) {
       const table = { schema: rel.schema, name: rel.name };
-      const tx = this.tx ?? (this.tx = { xid: 0, changes: [], commitTime: Date.now() });
+      const tx = this.tx ?? (this.tx = { xid: 0, changes: [], commitTime: Date.now(), bytes: 0 });
       if (tx.changes.length > 0 || tx.ddl) {
         throw new FerryError('CDC_SCHEMA_CHANGED', `table ${key} changed shape in the middle of transaction ${tx.xid}`, { fix: 'apply the change by hand on the target, then re-run the full load of this table' });
       }
