@@ -134,7 +134,7 @@ class PacketKeys implements BatchKeys {
  */
 export class MysqlCopyTextStream extends Readable implements RawRowSink {
   readonly [ENCODED_BATCHES] = true;
-  private out: Buffer = Buffer.allocUnsafe(BATCH_BYTES * 2);
+  private out: Buffer;
   private p = 0;
   private rowStart = 0;
   private rowsInBatch = 0;
@@ -143,8 +143,11 @@ export class MysqlCopyTextStream extends Readable implements RawRowSink {
   private readonly keyIndexes: number[];
 
   constructor(private readonly spec: CopySpec, private readonly plans: ColumnPlan[],
-    private readonly start: (sink: RawRowSink) => RawRowQuery) {
+    private readonly start: (sink: RawRowSink) => RawRowQuery,
+    /** Bytes per batch (tests use tiny batches to exercise every buffer boundary). */
+    private readonly batchBytes = BATCH_BYTES) {
     super({ objectMode: true, highWaterMark: 4 });
+    this.out = Buffer.allocUnsafe(batchBytes * 2);
     const idx = spec.mapping.key.map((k) => spec.columns.findIndex((c) => c.source.name === k));
     this.keyIndexes = idx.length && idx.every((i) => i >= 0) ? idx : [];
     this.keys = this.newKeys();
@@ -172,7 +175,7 @@ export class MysqlCopyTextStream extends Readable implements RawRowSink {
   private flush(): void {
     if (this.rowsInBatch === 0) return;
     this.hand(new EncodedBatch(this.out.subarray(0, this.p), this.rowsInBatch, this.keys));
-    this.out = this.out.length - this.p >= BATCH_BYTES ? this.out.subarray(this.p) : Buffer.allocUnsafe(BATCH_BYTES * 2);
+    this.out = this.out.length - this.p >= this.batchBytes ? this.out.subarray(this.p) : Buffer.allocUnsafe(this.batchBytes * 2);
     this.p = 0;
     this.rowStart = 0;
     this.rowsInBatch = 0;
@@ -185,7 +188,7 @@ export class MysqlCopyTextStream extends Readable implements RawRowSink {
     const partial = this.out.subarray(this.rowStart, this.p);
     const done = this.rowStart;
     if (done > 0) this.hand(new EncodedBatch(this.out.subarray(0, done), this.rowsInBatch, this.keys));
-    const next = Buffer.allocUnsafe(Math.max(BATCH_BYTES * 2, partial.length + need + BATCH_BYTES));
+    const next = Buffer.allocUnsafe(Math.max(this.batchBytes * 2, partial.length + need + this.batchBytes));
     partial.copy(next, 0);
     this.out = next;
     this.p = partial.length;
@@ -304,7 +307,7 @@ export class MysqlCopyTextStream extends Readable implements RawRowSink {
     this.rowStart = p;
     this.keys?.add(buf, start, end);
     this.rowsInBatch++;
-    if (p >= BATCH_BYTES) this.flush();
+    if (p >= this.batchBytes) this.flush();
   }
 
   private convertValue(buf: Buffer, start: number, end: number, i: number, s: number, e: number): string {

@@ -159,10 +159,10 @@ export class MysqlSourceSession implements SourceSession {
    * The chunk's rows already encoded as PostgreSQL COPY text (EncodedBatch items; rows of 1 MB or more as
    * SourceValue[]), for a PostgreSQL target: values are copied byte for byte where their converter allows.
    */
-  readChunkCopyText(spec: CopySpec, chunk: Chunk): Readable {
+  readChunkCopyText(spec: CopySpec, chunk: Chunk, batchBytes?: number): Readable {
     const { sql } = this.chunkSql(spec, chunk);
     const plans = planColumns(spec, (i) => isMysqlBinaryColumn(spec.columns[i].source));
-    return new MysqlCopyTextStream(spec, plans, (sink) => queryRawRows(this.core, sql, sink));
+    return new MysqlCopyTextStream(spec, plans, (sink) => queryRawRows(this.core, sql, sink), batchBytes);
   }
 
   async close(): Promise<void> {
