@@ -1,10 +1,16 @@
 // The incremental benchmark: sysbench oltp_write_only on the MariaDB source while Ferry replicates to
 // PostgreSQL and to MariaDB. Apply throughput is measured by draining a backlog with 1 and N workers; lag
-// is measured live under 4 sysbench threads; verify runs at the end of every run.
-import { spawn } from 'node:child_process';
+// is measured live under 4 sysbench threads with 1 and N workers; verify runs at the end of every run. Each
+// run records the CPU seconds of ferry, mariadbd and postgres (from /proc), which shows where a 2-core
+// machine runs out. It uses the private bench servers (test/bench/servers.ts, default durability) when that
+// module exists, else the shared test servers (no fsync).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
-import { MYSQL_PASSWORD, MYSQL_PORT, createPgDb, dropMysqlDb, dropPgDb, mariadb, mysqlUrl, pgUrl, uniqueName } from '../helpers/db';
-import { createMariadbDataset, sizeFor } from './dataset';
+import { MYSQL_PASSWORD, MYSQL_PORT, PG_PORT, createPgDb, dropMysqlDb, dropPgDb, mariadb, mysqlUrl, pgUrl, uniqueName } from '../helpers/db';
+import { sizeFor } from './dataset';
 import { FERRY, ferryEnv, writeTask } from './common';
 import { measure } from './measure';
 
@@ -17,17 +23,117 @@ export interface IncrementalRun {
   appliedTps: number;
   maxLagSeconds: number;
   verifyEqual: boolean;
+  /** CPU seconds used during the measured phase by each process group (ferry, mariadbd, postgres) and the wall time. */
+  cpu?: { wallSeconds: number; ferry: number; mariadbd: number; postgres: number };
   /** Set when the run failed: the bench records it and goes on with the other runs. */
   error?: string;
 }
 
 const SRC = 'bench_src';
 
+/** The database servers a run uses: the private bench pair (servers.ts) or the shared test servers. */
+interface Servers {
+  label: string;
+  mysqlPort: number;
+  pgPort: number;
+  mysqlPassword: string;
+  mysqlUrl(db: string): string;
+  pgUrl(db: string): string;
+  mariadb(db: string, sql: string): string;
+  createPg(prefix: string): Promise<string>;
+  dropPg(db: string): Promise<void>;
+  dropMysql(db: string): Promise<void>;
+  env(targetEngine: 'mysql' | 'postgres'): NodeJS.ProcessEnv;
+  stop(): Promise<void>;
+}
+
+/** The interface test/bench/servers.ts exports (bench-rules.md). */
+interface BenchServers {
+  mysqlPort: number; pgPort: number; mysqlUrl(db: string): string; pgUrl(db: string): string;
+  mariadb(db: string, sql: string): string; psql(db: string, sql: string): string; env: NodeJS.ProcessEnv; stop(): Promise<void>;
+}
+
+async function openServers(): Promise<Servers> {
+  const module = path.join(__dirname, 'servers.ts');
+  if (existsSync(module) && process.env.FERRY_BENCH_TEST_SERVERS !== '1') {
+    const { startBenchServers } = await import(pathToFileURL(module).href) as { startBenchServers(): Promise<BenchServers> };
+    const b = await startBenchServers();
+    const password = b.env.FERRY_SOURCE_PASSWORD ?? b.env.MYSQL_PWD ?? MYSQL_PASSWORD;
+    return {
+      label: 'bench servers (default durability)', mysqlPort: b.mysqlPort, pgPort: b.pgPort, mysqlPassword: password,
+      mysqlUrl: (db) => b.mysqlUrl(db), pgUrl: (db) => b.pgUrl(db), mariadb: (db, sql) => b.mariadb(db, sql),
+      createPg: async (prefix) => { const db = uniqueName(prefix); b.psql('postgres', `CREATE DATABASE "${db}"`); return db; },
+      dropPg: async (db) => { b.psql('postgres', `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`); },
+      dropMysql: async (db) => { b.mariadb('mysql', `DROP DATABASE IF EXISTS \`${db}\``); },
+      env: () => ({ ...process.env, ...b.env }),
+      stop: () => b.stop(),
+    };
+  }
+  return {
+    label: 'test servers (no fsync)', mysqlPort: MYSQL_PORT, pgPort: PG_PORT, mysqlPassword: MYSQL_PASSWORD, mysqlUrl, pgUrl, mariadb,
+    createPg: createPgDb, dropPg: dropPgDb, dropMysql: dropMysqlDb,
+    env: (engine) => ferryEnv('mysql', engine),
+    stop: async () => undefined,
+  };
+}
+
+/** sysbench's sbtest shape with deterministic rows (oltp_write_only runs against it). */
+function createSbtest(servers: Servers, db: string, size: ReturnType<typeof sizeFor>): void {
+  servers.mariadb('mysql', `DROP DATABASE IF EXISTS \`${db}\`; CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4`);
+  const stmts: string[] = [];
+  for (let i = 1; i <= size.sbtestTables; i++) {
+    stmts.push(`CREATE TABLE sbtest${i} (id INT NOT NULL AUTO_INCREMENT, k INT NOT NULL DEFAULT 0, c CHAR(120) NOT NULL DEFAULT '',
+      pad CHAR(60) NOT NULL DEFAULT '', PRIMARY KEY (id), KEY k_1 (k)) ENGINE=InnoDB`);
+    stmts.push(`INSERT INTO sbtest${i} (id, k, c, pad) SELECT seq, 1 + (seq * 2654435761 + ${i}) % ${size.sbtestRows},
+      LEFT(CONCAT_WS('-', MD5(seq), MD5(seq + ${i}), MD5(seq * 3), MD5(seq * 7)), 119), LEFT(CONCAT(MD5(-seq), MD5(seq * 5 + ${i})), 59)
+      FROM seq_1_to_${size.sbtestRows}`);
+  }
+  servers.mariadb(db, stmts.join(';\n'));
+}
+
+/** CPU seconds (user + system, reaped children included) of the process listening on `port`. */
+function listenerCpu(port: number): number {
+  try {
+    const out = execFileSync('ss', ['-Hltnp', `sport = :${port}`]).toString();
+    const pid = /pid=(\d+)/.exec(out)?.[1];
+    return pid ? procCpu(Number(pid)) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function procCpu(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return -1;
+  }
+}
+
+/** Samples the CPU of the servers and of one ferry process between start and stop. */
+function cpuMeter(servers: Servers) {
+  const t0 = Date.now();
+  const my0 = listenerCpu(servers.mysqlPort);
+  const pg0 = listenerCpu(servers.pgPort);
+  let ferry = 0;
+  let pid = -1;
+  const timer = setInterval(() => { if (pid > 0) { const c = procCpu(pid); if (c >= 0) ferry = c; } }, 100);
+  return {
+    watch: (p: number | undefined) => { pid = p ?? -1; },
+    stop: () => {
+      clearInterval(timer);
+      const round = (n: number) => Math.round(n * 100) / 100;
+      return { wallSeconds: round((Date.now() - t0) / 1000), ferry: round(ferry), mariadbd: round(listenerCpu(servers.mysqlPort) - my0), postgres: round(listenerCpu(servers.pgPort) - pg0) };
+    },
+  };
+}
+
 /** Runs sysbench without blocking the event loop (Ferry's events keep being read meanwhile). */
-function sysbench(size: ReturnType<typeof sizeFor>, threads: number, seconds: number): Promise<{ transactions: number; tps: number }> {
+function sysbench(servers: Servers, size: ReturnType<typeof sizeFor>, threads: number, seconds: number): Promise<{ transactions: number; tps: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sysbench', ['oltp_write_only', '--db-driver=mysql', '--mysql-host=127.0.0.1', `--mysql-port=${MYSQL_PORT}`,
-      '--mysql-user=root', `--mysql-password=${MYSQL_PASSWORD}`, `--mysql-db=${SRC}`, `--tables=${size.sbtestTables}`,
+    const child = spawn('sysbench', ['oltp_write_only', '--db-driver=mysql', '--mysql-host=127.0.0.1', `--mysql-port=${servers.mysqlPort}`,
+      '--mysql-user=root', `--mysql-password=${servers.mysqlPassword}`, `--mysql-db=${SRC}`, `--tables=${size.sbtestTables}`,
       `--table-size=${size.sbtestRows}`, `--threads=${threads}`, `--time=${seconds}`, '--report-interval=0', '--rand-seed=42', 'run'],
     { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -70,6 +176,7 @@ function follow(task: string, env: NodeJS.ProcessEnv, untilCaughtUp = false) {
     lagEvents: () => lagEvents,
     track: (on: boolean) => { tracking = on; },
     maxLag: () => maxLag,
+    pid: child.pid,
     incrementalStarted: () => incrementalStarted,
     stop: async () => { child.kill('SIGTERM'); return exited; },
     exited,
@@ -93,76 +200,88 @@ async function verify(task: string, env: NodeJS.ProcessEnv): Promise<boolean> {
   return m.exitCode === 0;
 }
 
-async function target(engine: 'mysql' | 'postgres'): Promise<{ url: string; drop: () => Promise<void> }> {
+async function target(servers: Servers, engine: 'mysql' | 'postgres'): Promise<{ url: string; drop: () => Promise<void> }> {
   if (engine === 'postgres') {
-    const db = await createPgDb('bench_cdc_pg');
-    return { url: pgUrl(db), drop: () => dropPgDb(db) };
+    const db = await servers.createPg('bench_cdc_pg');
+    return { url: servers.pgUrl(db), drop: () => servers.dropPg(db) };
   }
   const db = uniqueName('bench_cdc_my');
-  mariadb('mysql', `CREATE DATABASE ${db} CHARACTER SET utf8mb4`);
-  return { url: mysqlUrl(db), drop: () => dropMysqlDb(db) };
+  servers.mariadb('mysql', `CREATE DATABASE ${db} CHARACTER SET utf8mb4`);
+  return { url: servers.mysqlUrl(db), drop: () => servers.dropMysql(db) };
 }
 
-export async function runIncrementalBench(scale: number, work: string): Promise<{ runs: IncrementalRun[] }> {
+export async function runIncrementalBench(scale: number, work: string): Promise<{ servers: string; runs: IncrementalRun[] }> {
   const size = sizeFor(Math.min(scale, 0.25));
   const seconds = Math.max(10, Math.round(60 * Math.min(1, scale * 2)));
   const workersN = 8;
   const runs: IncrementalRun[] = [];
-  for (const engine of ['postgres', 'mysql'] as const) {
-    const pair = `mysql->${engine}`;
-    const env = ferryEnv('mysql', engine);
-    // Throughput: a backlog of `seconds` of sysbench writes, drained with 1 and with N workers.
-    for (const workers of [1, workersN]) {
-      createMariadbDataset(SRC, size, false);
-      const t = await target(engine);
-      try {
-        const task = writeTask(work, `bench-cdc-${engine}-${workers}`, mysqlUrl(SRC), t.url, ['schema', 'full', 'incremental'], ['sbtest*'], workers);
-        const full = await measure(`${FERRY} run ${task} --until full`, env);
-        if (full.exitCode !== 0) throw new Error(`full load failed: ${full.stderrTail}`);
-        const load = await sysbench(size, 4, seconds);
-        // `--until caught-up` ends once everything the source had when the phase began is applied.
-        const run = follow(task, env, true);
-        const code = await run.exited;
-        if (code !== 0 || run.incrementalStarted() === 0) throw new Error(`ferry run --until caught-up failed (exit ${code}):\n${run.stderr()}`);
-        const drain = (Date.now() - run.incrementalStarted()) / 1000;
-        const equal = await verify(task, env);
-        runs.push({ pair, mode: 'catch-up', workers, sourceTps: load.tps, sourceTransactions: load.transactions,
-          appliedTps: Math.round(load.transactions / drain), maxLagSeconds: Math.round(seconds + drain), verifyEqual: equal });
-        process.stderr.write(`[bench] ${pair} catch-up workers=${workers}: ${load.transactions} tx drained in ${drain.toFixed(1)} s = ${Math.round(load.transactions / drain)} tx/s; verify ${equal ? 'equal' : 'DIFFERENT'}\n`);
-      } catch (err) {
-        runs.push(failedRun(pair, 'catch-up', workers, err));
-      } finally {
-        await t.drop();
+  const servers = await openServers();
+  process.stderr.write(`[bench] incremental on ${servers.label}\n`);
+  try {
+    for (const engine of ['postgres', 'mysql'] as const) {
+      const pair = `mysql->${engine}`;
+      const env = servers.env(engine);
+      // Throughput: a backlog of `seconds` of sysbench writes, drained with 1 and with N workers.
+      for (const workers of [1, workersN]) {
+        createSbtest(servers, SRC, size);
+        const t = await target(servers, engine);
+        try {
+          const task = writeTask(work, `bench-cdc-${engine}-${workers}`, servers.mysqlUrl(SRC), t.url, ['schema', 'full', 'incremental'], ['sbtest*'], workers);
+          const full = await measure(`${FERRY} run ${task} --until full`, env);
+          if (full.exitCode !== 0) throw new Error(`full load failed: ${full.stderrTail}`);
+          const load = await sysbench(servers, size, 4, seconds);
+          // `--until caught-up` ends once everything the source had when the phase began is applied.
+          const cpu = cpuMeter(servers);
+          const run = follow(task, env, true);
+          cpu.watch(run.pid);
+          const code = await run.exited;
+          const used = cpu.stop();
+          if (code !== 0 || run.incrementalStarted() === 0) throw new Error(`ferry run --until caught-up failed (exit ${code}):\n${run.stderr()}`);
+          const drain = (Date.now() - run.incrementalStarted()) / 1000;
+          const equal = await verify(task, env);
+          runs.push({ pair, mode: 'catch-up', workers, sourceTps: load.tps, sourceTransactions: load.transactions,
+            appliedTps: Math.round(load.transactions / drain), maxLagSeconds: Math.round(seconds + drain), verifyEqual: equal, cpu: used });
+          process.stderr.write(`[bench] ${pair} catch-up workers=${workers}: ${load.transactions} tx drained in ${drain.toFixed(1)} s = ${Math.round(load.transactions / drain)} tx/s; cpu ${JSON.stringify(used)}; verify ${equal ? 'equal' : 'DIFFERENT'}\n`);
+        } catch (err) {
+          runs.push(failedRun(pair, 'catch-up', workers, err));
+        } finally {
+          await t.drop();
+        }
+      }
+      // Lag: Ferry replicating live while sysbench runs with 4 threads, with 1 and N workers.
+      for (const workers of [1, workersN]) {
+        createSbtest(servers, SRC, size);
+        const t = await target(servers, engine);
+        try {
+          const task = writeTask(work, `bench-cdc-${engine}-live-${workers}`, servers.mysqlUrl(SRC), t.url, ['schema', 'full', 'incremental'], ['sbtest*'], workers);
+          const run = follow(task, env);
+          await waitFor(run.caughtUp, 10 * 60_000, 'the initial catch-up', run.exited);
+          run.track(true);
+          const cpu = cpuMeter(servers);
+          cpu.watch(run.pid);
+          const load = await sysbench(servers, size, 4, seconds);
+          const used = cpu.stop();
+          // Caught up means a lag report made after the load ended says so, and the source's last write is applied.
+          const seen = run.lagEvents();
+          await waitFor(() => run.lagEvents() > seen + 2 && run.caughtUp(), 10 * 60_000, 'catch-up after the load', run.exited);
+          run.track(false);
+          await run.stop();
+          const equal = await verify(task, env);
+          runs.push({ pair, mode: 'live', workers, sourceTps: load.tps, sourceTransactions: load.transactions,
+            appliedTps: load.tps, maxLagSeconds: Math.round(run.maxLag() * 100) / 100, verifyEqual: equal, cpu: used });
+          process.stderr.write(`[bench] ${pair} live workers=${workers}: source ${load.tps} tx/s, max lag ${run.maxLag().toFixed(2)} s; cpu during the load ${JSON.stringify(used)}; verify ${equal ? 'equal' : 'DIFFERENT'}\n`);
+        } catch (err) {
+          runs.push(failedRun(pair, 'live', workers, err));
+        } finally {
+          await t.drop();
+        }
       }
     }
-    // Lag: Ferry replicating live while sysbench runs with 4 threads.
-    {
-      createMariadbDataset(SRC, size, false);
-      const t = await target(engine);
-      try {
-        const task = writeTask(work, `bench-cdc-${engine}-live`, mysqlUrl(SRC), t.url, ['schema', 'full', 'incremental'], ['sbtest*'], workersN);
-        const run = follow(task, env);
-        await waitFor(run.caughtUp, 10 * 60_000, 'the initial catch-up', run.exited);
-        run.track(true);
-        const load = await sysbench(size, 4, seconds);
-        // Caught up means a lag report made after the load ended says so, and the source's last write is applied.
-        const seen = run.lagEvents();
-        await waitFor(() => run.lagEvents() > seen + 2 && run.caughtUp(), 10 * 60_000, 'catch-up after the load', run.exited);
-        run.track(false);
-        await run.stop();
-        const equal = await verify(task, env);
-        runs.push({ pair, mode: 'live', workers: workersN, sourceTps: load.tps, sourceTransactions: load.transactions,
-          appliedTps: load.tps, maxLagSeconds: Math.round(run.maxLag() * 100) / 100, verifyEqual: equal });
-        process.stderr.write(`[bench] ${pair} live workers=${workersN}: source ${load.tps} tx/s, max lag ${run.maxLag().toFixed(2)} s; verify ${equal ? 'equal' : 'DIFFERENT'}\n`);
-      } catch (err) {
-        runs.push(failedRun(pair, 'live', workersN, err));
-      } finally {
-        await t.drop();
-      }
-    }
+  } finally {
+    await servers.stop();
   }
   printIncremental(runs);
-  return { runs };
+  return { servers: servers.label, runs };
 }
 
 function failedRun(pair: string, mode: IncrementalRun['mode'], workers: number, err: unknown): IncrementalRun {
@@ -172,9 +291,10 @@ function failedRun(pair: string, mode: IncrementalRun['mode'], workers: number, 
 }
 
 function printIncremental(runs: IncrementalRun[]): void {
-  process.stdout.write('\npair              mode      workers  source tx/s  applied tx/s  max lag s  verify\n');
+  process.stdout.write('\npair              mode      workers  source tx/s  applied tx/s  max lag s  cpu s ferry/mariadbd/postgres (wall)  verify\n');
   for (const r of runs) {
-    process.stdout.write(`${r.pair.padEnd(18)}${r.mode.padEnd(10)}${String(r.workers).padEnd(9)}${String(r.sourceTps).padEnd(13)}${String(r.appliedTps).padEnd(14)}${String(r.maxLagSeconds).padEnd(11)}${r.error ? `FAILED: ${r.error}` : r.verifyEqual ? 'equal' : 'DIFFERENT'}\n`);
+    const cpu = r.cpu ? `${r.cpu.ferry}/${r.cpu.mariadbd}/${r.cpu.postgres} (${r.cpu.wallSeconds})` : '';
+    process.stdout.write(`${r.pair.padEnd(18)}${r.mode.padEnd(10)}${String(r.workers).padEnd(9)}${String(r.sourceTps).padEnd(13)}${String(r.appliedTps).padEnd(14)}${String(r.maxLagSeconds).padEnd(11)}${cpu.padEnd(33)}${r.error ? `FAILED: ${r.error}` : r.verifyEqual ? 'equal' : 'DIFFERENT'}\n`);
   }
   for (const pair of new Set(runs.map((r) => r.pair))) {
     const one = runs.find((r) => r.pair === pair && r.mode === 'catch-up' && r.workers === 1);

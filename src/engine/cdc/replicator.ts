@@ -24,9 +24,9 @@ import { LagMeter } from './lag';
 
 /**
  * Estimated bytes of prepared transactions the scheduler queues before the reader is held back (the readers
- * queue up to 16 MB more, decoded). With a slow or locked target the rest of a burst waits in the source's log.
+ * queue up to 8 MB more, decoded). With a slow or locked target the rest of a burst waits in the source's log.
  */
-const QUEUED_BYTES = 64 * 1024 * 1024;
+const QUEUED_BYTES = 24 * 1024 * 1024;
 
 export interface IncrementalContext {
   task: Task;

@@ -16,6 +16,8 @@ export interface SchedulerOptions {
   /** Most transactions / rows in one target transaction. */
   maxBatchTransactions?: number;
   maxBatchRows?: number;
+  /** Most estimated bytes (PreparedTransaction.bytes) in one target transaction; a larger single transaction runs alone. */
+  maxBatchBytes?: number;
   /** Submissions wait while this many transactions are queued (back-pressure to the reader). */
   maxQueued?: number;
   /**
@@ -59,6 +61,7 @@ export class DependencyScheduler {
   private running = 0;
   private readonly maxTx: number;
   private readonly maxRows: number;
+  private readonly maxBatchBytes: number;
   private readonly maxQueued: number;
   private readonly maxBytes: number;
   private readonly retries: number;
@@ -68,6 +71,7 @@ export class DependencyScheduler {
     this.idle = opts.workers.map((_, i) => i);
     this.maxTx = opts.maxBatchTransactions ?? 200;
     this.maxRows = opts.maxBatchRows ?? 5000;
+    this.maxBatchBytes = opts.maxBatchBytes ?? 4 * 1024 * 1024;
     this.maxQueued = opts.maxQueued ?? 20000;
     this.maxBytes = opts.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
     this.retries = opts.retries ?? 5;
@@ -173,6 +177,7 @@ export class DependencyScheduler {
     const batch: Entry[] = [];
     const members = new Set<Entry>();
     let rows = 0;
+    let bytes = 0;
     // Only a window of the waiting entries is scanned: enough to fill batches, bounded in cost.
     const limit = Math.min(this.waiting.length, 4000);
     let scanned = 0;
@@ -181,7 +186,7 @@ export class DependencyScheduler {
       if (e.state !== 'waiting') continue;
       if (batch.length === 0) {
         if (!this.ready(e, undefined)) continue;
-        batch.push(e); members.add(e); rows += e.tx.rows;
+        batch.push(e); members.add(e); rows += e.tx.rows; bytes += e.tx.bytes ?? 0;
         if (e.tx.barrier) { scanned++; break; }
         continue;
       }
@@ -189,8 +194,8 @@ export class DependencyScheduler {
       // A transaction that only depends on ones already in this batch can join it: one target
       // transaction applies them in source order.
       if (!this.ready(e, members)) continue;
-      if (batch.length >= this.maxTx || rows + e.tx.rows > this.maxRows) break;
-      batch.push(e); members.add(e); rows += e.tx.rows;
+      if (batch.length >= this.maxTx || rows + e.tx.rows > this.maxRows || bytes + (e.tx.bytes ?? 0) > this.maxBatchBytes) break;
+      batch.push(e); members.add(e); rows += e.tx.rows; bytes += e.tx.bytes ?? 0;
     }
     if (batch.length === 0) {
       // Nothing in the window can start until a running batch finishes (or a ready transaction arrives).

@@ -83,7 +83,7 @@ function dumpPacket(pos: number, serverId: number, filename: string): { buffer: 
 }
 
 /** Default byte bound of decoded transactions waiting for the consumer. */
-const DEFAULT_HIGH_WATER_BYTES = 16 * 1024 * 1024;
+const DEFAULT_HIGH_WATER_BYTES = 8 * 1024 * 1024;
 
 export class BinlogReader implements ChangeStream {
   private conn?: Connection;

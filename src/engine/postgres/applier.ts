@@ -47,6 +47,9 @@ function tableSql(plan: TablePlan): TableSql {
   };
 }
 
+/** Estimated transaction bytes queued in one pipeline before waiting for the answers. */
+const PIPELINE_BYTES = 2 * 1024 * 1024;
+
 /** Most statement texts given a server-side name; beyond it (no-key tables of many shapes) they run unnamed. */
 const MAX_NAMED = 2000;
 
@@ -118,7 +121,7 @@ class StatementPipeline {
   /** Waits for every answer; throws the first failure. */
   async settle(): Promise<void> {
     this.flush();
-    await Promise.all(this.inFlight);
+    await Promise.all(this.inFlight.splice(0));
     if (this.failure !== undefined) throw this.failure;
   }
 }
@@ -227,12 +230,17 @@ export class PostgresApplier implements TargetApplier {
     try {
       p.send('BEGIN');
       if (!this.replicaRole) p.send('SET CONSTRAINTS ALL DEFERRED');
+      let unanswered = 0;
       for (const tx of batch) {
         for (const stmt of tx.ddlSql ?? []) p.send(stmt);
         for (const ch of tx.changes) {
           const waiting = this.applyChange(p, ch);
           if (waiting) await waiting;
         }
+        // Large transactions: the statements' values sit in the socket's buffer until sent, so the pipeline
+        // waits for the answers every few MB instead of holding a whole batch's worth at once.
+        unanswered += tx.bytes ?? 0;
+        if (unanswered > PIPELINE_BYTES) { await p.settle(); unanswered = 0; }
       }
       p.send(`INSERT INTO ${META}.cdc_applied (task, tx_key, source_tx) SELECT $1, k, s FROM unnest($2::text[], $3::text[]) AS m(k, s)`,
         [this.task, batch.map((tx) => tx.source.key), batch.map((tx) => tx.source.id)]);

@@ -44,7 +44,7 @@ interface PgWire {
 interface OpenTx { xid: number; changes: RowChange[]; ddl?: DdlChange; commitTime: number; bytes: number }
 
 /** Default byte bound of decoded transactions waiting for the consumer. */
-const DEFAULT_HIGH_WATER_BYTES = 16 * 1024 * 1024;
+const DEFAULT_HIGH_WATER_BYTES = 8 * 1024 * 1024;
 
 export class LogicalReader implements ChangeStream {
   private client?: pg.Client;
