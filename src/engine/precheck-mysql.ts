@@ -112,7 +112,7 @@ export class MysqlProbe implements PrecheckProbe {
     const out: CheckResult[] = [];
     out.push(...await this.sourcePrivileges(plan));
     const v = await this.vars(['log_bin', 'binlog_format', 'binlog_row_image', 'server_id', 'expire_logs_days',
-      'binlog_expire_logs_seconds', 'gtid_mode', 'gtid_strict_mode', 'gtid_binlog_pos', 'binlog_row_value_options', 'enforce_gtid_consistency']);
+      'binlog_expire_logs_seconds', 'gtid_mode', 'gtid_strict_mode', 'gtid_binlog_pos', 'binlog_row_value_options', 'enforce_gtid_consistency', 'binlog_row_metadata']);
     const cnf = this.mariadb ? '[mariadbd]' : '[mysqld]';
     const logBin = (v.log_bin ?? 'OFF').toUpperCase();
     if (logBin !== 'ON' && logBin !== '1') {
@@ -134,6 +134,16 @@ export class MysqlProbe implements PrecheckProbe {
       : check('source.binlog_row_image', 'fail', 'Binlog row image',
         `binlog_row_image is ${image}: update and delete events would lack the old row, so rows without a key and changed keys cannot be matched`,
         `SET GLOBAL binlog_row_image = 'FULL'; and binlog_row_image=FULL under ${cnf}`));
+    // Without column names in the log, rows logged before an ALTER (while Ferry was stopped or behind) cannot be
+    // matched to today's columns: replication then stops on that table until it is copied again.
+    const metadata = (v.binlog_row_metadata ?? '').toUpperCase();
+    if (metadata !== '') {
+      out.push(metadata === 'FULL'
+        ? check('source.binlog_row_metadata', 'pass', 'Binlog row metadata', 'binlog_row_metadata is FULL: rows logged before a schema change decode by column name')
+        : check('source.binlog_row_metadata', 'warn', 'Binlog row metadata',
+          `binlog_row_metadata is ${metadata}: the binlog does not name the columns, so if a migrated table is altered on the source while Ferry is stopped or behind, the rows logged before the ALTER cannot be decoded and that table has to be copied again`,
+          `SET GLOBAL binlog_row_metadata = 'FULL'; and binlog_row_metadata=FULL under ${cnf}`));
+    }
     if ((v.binlog_row_value_options ?? '').toUpperCase().includes('PARTIAL_JSON')) {
       out.push(check('source.binlog_row_value_options', 'fail', 'Partial JSON updates',
         'binlog_row_value_options=PARTIAL_JSON logs JSON updates as diffs Ferry cannot apply', "SET GLOBAL binlog_row_value_options = '';"));

@@ -71,6 +71,7 @@ log-bin=$dir/data/binlog
 binlog_format=ROW
 binlog_row_image=FULL
 binlog_annotate_row_events=ON
+binlog_row_metadata=FULL
 expire_logs_days=2
 gtid_strict_mode=ON
 local_infile=ON

@@ -51,7 +51,7 @@ async function waitFor(what: string, probe: () => Promise<boolean>, ms = 60_000)
  */
 export async function startFaultMariadb(extraSettings: string[] = []): Promise<FaultServer> {
   const { dir, port, cnf, sock } = await initMariadb('ferry-fault-my-', [
-    'server-id=1', 'log-bin=binlog', 'binlog_format=ROW', 'binlog_row_image=FULL', 'gtid_strict_mode=ON', 'local_infile=ON',
+    'server-id=1', 'log-bin=binlog', 'binlog_format=ROW', 'binlog_row_image=FULL', 'binlog_row_metadata=FULL', 'gtid_strict_mode=ON', 'local_infile=ON',
     'max_allowed_packet=256M', 'innodb_buffer_pool_size=64M', 'innodb_log_file_size=48M', 'innodb_flush_log_at_trx_commit=2',
     'sync_binlog=0', 'collation-server=utf8mb4_general_ci', 'max_connections=200', ...extraSettings,
   ]);

@@ -61,7 +61,7 @@ describe('pre-check on the test servers', () => {
     const results = await precheck(mysqlUrl(my), pgUrl(pgdb), { source: MYSQL_PASSWORD, target: PG_PASSWORD });
     assert.deepEqual(failingChecks(results).map((r) => `${r.id}: ${r.message}`), []);
     for (const id of ['source.connect', 'source.version', 'source.privileges', 'source.log_bin', 'source.binlog_format', 'source.binlog_row_image',
-      'source.server_id', 'source.binlog_retention', 'source.gtid', 'target.connect', 'target.privileges', 'target.meta_privileges', 'target.existing',
+      'source.binlog_row_metadata', 'source.server_id', 'source.binlog_retention', 'source.gtid', 'target.connect', 'target.privileges', 'target.meta_privileges', 'target.existing',
       'timezone', 'target.free_space']) {
       assert.equal(find(results, id).level, 'pass', id);
     }
@@ -269,6 +269,11 @@ describe('pre-check on misconfigured servers started for the test', () => {
     const image = find(results, 'source.binlog_row_image');
     assert.equal(image.level, 'fail');
     assert.match(image.fix ?? '', /^SET GLOBAL binlog_row_image = 'FULL';/);
+    // MariaDB's default: no column names in the log, a warning with its SET GLOBAL.
+    const metadata = find(results, 'source.binlog_row_metadata');
+    assert.equal(metadata.level, 'warn');
+    assert.match(metadata.message, /binlog_row_metadata is NO_LOG: .* copied again/);
+    assert.match(metadata.fix ?? '', /^SET GLOBAL binlog_row_metadata = 'FULL';/);
     assert.equal(find(results, 'source.server_id').message, 'server_id is 7');
     assert.equal(find(results, 'source.binlog_retention').level, 'pass');
     assert.deepEqual(failingChecks(results).map((x) => x.id).sort(), ['source.binlog_format', 'source.binlog_row_image']);

@@ -28,6 +28,35 @@ export interface TableMapEvent {
   schema: string;
   table: string;
   columns: ColumnMeta[];
+  /**
+   * The column names as they were when the rows were logged, present when the source logs them
+   * (binlog_row_metadata=FULL): rows logged before an ALTER decode by name, not by today's column list.
+   */
+  columnNames?: string[];
+}
+
+/** Optional table-map metadata field carrying the column names (MySQL 8 / MariaDB 10.5+ with binlog_row_metadata=FULL). */
+const META_COLUMN_NAME = 4;
+
+/** The column names in a table map's optional metadata (TLV fields after the NULL bitmap), if logged. */
+function optionalColumnNames(buf: Buffer, from: number, count: number): string[] | undefined {
+  let q = from;
+  while (q < buf.length) {
+    const type = buf[q++];
+    const len = readLenEnc(buf, q); q += len.size;
+    const end = q + len.value;
+    if (end > buf.length) return undefined;
+    if (type === META_COLUMN_NAME) {
+      const names: string[] = [];
+      while (q < end) {
+        const n = readLenEnc(buf, q); q += n.size;
+        names.push(buf.toString('utf8', q, q + n.value)); q += n.value;
+      }
+      return names.length === count ? names : undefined;
+    }
+    q = end;
+  }
+  return undefined;
 }
 
 export type BinlogEvent =
@@ -90,7 +119,9 @@ export function parseEvent(h: EventHeader, buf: Buffer): BinlogEvent {
       const types = [...buf.subarray(q, q + n.value)]; q += n.value;
       const metaLen = readLenEnc(buf, q); q += metaLen.size;
       const columns = readColumnMeta(types, buf, q);
-      return { kind: 'table_map', map: { tableId, schema, table, columns } };
+      q += metaLen.value + ((n.value + 7) >> 3);
+      const columnNames = optionalColumnNames(buf, q, n.value);
+      return { kind: 'table_map', map: columnNames ? { tableId, schema, table, columns, columnNames } : { tableId, schema, table, columns } };
     }
     case E.WRITE_ROWS_V1: case E.UPDATE_ROWS_V1: case E.DELETE_ROWS_V1:
     case E.WRITE_ROWS_V2: case E.UPDATE_ROWS_V2: case E.DELETE_ROWS_V2: {
