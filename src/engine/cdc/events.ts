@@ -31,7 +31,7 @@ export interface DdlChange {
   /** The live column names of each affected table after the statement (by `schema.name`); images after it use this order. */
   columns?: Record<string, string[]>;
   /** PostgreSQL: the columns a Relation message added or dropped. */
-  relation?: { table: QualifiedName; added: { name: string; typeOid: number; typmod: number; typeText?: string }[]; dropped: string[] };
+  relation?: { table: QualifiedName; added: { name: string; typeOid: number; typmod: number }[]; dropped: string[] };
   /** PostgreSQL TRUNCATE message: the tables to empty (with CASCADE / RESTART IDENTITY flags). */
   truncate?: { tables: QualifiedName[]; cascade: boolean; restartIdentity: boolean };
 }

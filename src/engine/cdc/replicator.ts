@@ -21,6 +21,7 @@ import type { TargetApplier } from './target';
 import { type TablePlan, planTables, prepareTransaction } from './writeset';
 import { LowWaterMark } from './low-water';
 import { LagMeter } from './lag';
+import { convertSourceDdl } from './ddl-convert';
 
 /**
  * Estimated bytes of prepared transactions the scheduler queues before the reader is held back (the readers
@@ -63,7 +64,6 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const workers: Awaited<ReturnType<TargetApplier['openWorker']>>[] = [];
   let reader: ChangeStream | undefined;
-  let sourceLookup: pg.Client | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
     const state = await applier.loadState();
@@ -133,13 +133,22 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
     const prepare = async (tx: SourceTransaction): Promise<{ prepared: PreparedTransaction; hold: boolean }> => {
       const hold = tx.changes.some((c) => paused.has(qualifiedKey(c.table)));
       if (tx.ddl) {
-        if (tx.ddl.relation) {
-          for (const a of tx.ddl.relation.added) {
-            sourceLookup ??= await openLookup(ctx.source);
-            a.typeText = (await sourceLookup.query('SELECT format_type($1, $2) AS t', [a.typeOid, a.typmod])).rows[0].t as string;
+        // A PostgreSQL relation change, and any DDL across engines, goes through the schema rules (defaults, types);
+        // TRUNCATE and same-engine MySQL statements are the target applier's to adapt.
+        const isTruncate = tx.ddl.truncate !== undefined || /^\s*TRUNCATE\b/i.test(tx.ddl.statement);
+        let ddl: { statements: string[] } | { reason: string; fix: string };
+        let mappings: TableMapping[] | undefined;
+        if (!isTruncate && (tx.ddl.relation !== undefined || ctx.source.engine !== ctx.target.engine)) {
+          const r = await convertSourceDdl(ctx.task, ctx.source, ctx.target, tx.ddl.tables, plans.map((p) => p.mapping), tx.ddl.columns);
+          if ('reason' in r) ddl = r;
+          else {
+            ddl = { statements: r.statements };
+            mappings = r.mappings;
+            if (r.statements.length === 0) ctx.events.log(`incremental: source DDL on ${tx.ddl.tables.map(qualifiedKey).join(', ')} changed no migrated column; nothing to apply (${tx.ddl.statement.slice(0, 120)})`);
           }
+        } else {
+          ddl = applier.ddlStatements(tx.ddl, plans, ctx.source.engine);
         }
-        const ddl = applier.ddlStatements(tx.ddl, plans, ctx.source.engine);
         const prepared = prepareTransaction({ ...tx, changes: [] }, planMap);
         if ('reason' in ddl) {
           for (const t of tx.ddl.tables) paused.add(qualifiedKey(t));
@@ -154,7 +163,12 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
         }
         prepared.ddlSql = ddl.statements;
         // Later rows of these tables come in the new column order: the mapping follows the source.
-        if (ctx.source.engine === ctx.target.engine && tx.ddl.columns) {
+        if (mappings) {
+          const byKey = new Map(mappings.map((m) => [qualifiedKey(m.source), m]));
+          plans = planTables(plans.map((p) => byKey.get(qualifiedKey(p.mapping.source)) ?? p.mapping));
+          planMap = byName();
+          for (const t of tx.ddl.tables) { const p = planMap.get(qualifiedKey(t)); if (p) applier.invalidate(p.index); }
+        } else if (ctx.source.engine === ctx.target.engine && tx.ddl.columns) {
           plans = plans.map((p) => {
             const cols = tx.ddl?.columns?.[qualifiedKey(p.mapping.source)];
             return cols ? reshape(p, cols) : p;
@@ -217,7 +231,6 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
     await reader?.close().catch(() => undefined);
     for (const w of workers) await w.close().catch(() => undefined);
     await applier.close().catch(() => undefined);
-    await sourceLookup?.end().catch(() => undefined);
   }
 }
 

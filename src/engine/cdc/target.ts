@@ -19,8 +19,9 @@ export interface TargetApplier {
   /** Opens one apply session (its own connection). */
   openWorker(): Promise<ApplyWorker & { close(): Promise<void> }>;
   /**
-   * Target statements for a source DDL (same engine: the statement itself, adapted; TRUNCATE: the target's),
-   * or a reason it cannot be applied automatically (the table then pauses).
+   * Target statements for a TRUNCATE, or for a same-engine MySQL statement (the statement itself, adapted), or a
+   * reason it cannot be applied automatically (the table then pauses). Column changes of a PostgreSQL source and
+   * every change across engines go through the schema rules instead (cdc/ddl-convert.ts).
    */
   ddlStatements(ddl: DdlChange, plans: TablePlan[], sourceEngine: 'mysql' | 'postgres'): { statements: string[] } | { reason: string; fix: string };
   close(): Promise<void>;

@@ -105,6 +105,10 @@ export class BinlogReader implements ChangeStream {
   private readonly tableMaps = new Map<number, TableMapEvent>();
   private readonly wanted: Set<string>;
   private columns = new Map<string, BinlogColumn[]>();
+  /** Bumped whenever a table's live columns or image order change: name alignments made before are stale. */
+  private shapeVersion = 0;
+  /** Per logged table map (they repeat every transaction): its columns aligned by name to the live ones. */
+  private readonly aligned = new WeakMap<TableMapEvent, { version: number; cols: BinlogColumn[]; livePos: number[] }>();
   private tx?: OpenTx;
   private lastTimestamp = 0;
   private pending: Promise<void> = Promise.resolve();
@@ -347,6 +351,7 @@ export class BinlogReader implements ChangeStream {
   }
 
   private setColumns(live: Map<string, BinlogColumn[]>): void {
+    this.shapeVersion++;
     for (const [key, cols] of live) {
       this.columns.set(key, cols);
       const order = this.order.get(key) ?? cols.map((c) => c.name);
@@ -389,11 +394,36 @@ export class BinlogReader implements ChangeStream {
     const key = qualifiedKey(name);
     if (!this.wanted.has(key)) return;
     const cols = this.columns.get(key);
+    if (cols && map.columnNames) {
+      const a = this.alignByName(key, map, cols);
+      this.decodeRows(ev, map, a.cols, a.livePos);
+      return;
+    }
     if (!cols || cols.length !== map.columns.length) {
-      throw new FerryError('CDC_SCHEMA_CHANGED', `table ${key} has ${map.columns.length} columns in the binlog at ${this.file}:${this.pos} but ${cols?.length ?? 0} in its current definition`,
-        { fix: 'the table was altered after these changes were logged; run the full load of this table again (its DDL is older than the task position)' });
+      throw new FerryError('CDC_SCHEMA_CHANGED', `table ${key} has ${map.columns.length} columns in the binlog at ${this.file}:${this.pos} but ${cols?.length ?? 0} in its current definition, and the binlog does not name its columns`,
+        { fix: "the table was altered after these changes were logged: set binlog_row_metadata=FULL on the source (SET GLOBAL binlog_row_metadata = 'FULL'; and in its configuration) so that future changes decode by column name, and copy this table again (run the full load again)" });
     }
     this.decodeRows(ev, map, cols, this.livePos.get(key) as number[]);
+  }
+
+  /**
+   * Rows logged with column names (binlog_row_metadata=FULL), possibly before an ALTER the live definition
+   * already reflects: each logged column decodes with the live definition of the same name (a column dropped
+   * since decodes as bytes, only to be skipped), and the image takes each of its columns by name (a column
+   * added since is NULL here; the DDL event that added it comes later in the log and fills it on the target).
+   */
+  private alignByName(key: string, map: TableMapEvent, live: BinlogColumn[]): { cols: BinlogColumn[]; livePos: number[] } {
+    const cached = this.aligned.get(map);
+    if (cached && cached.version === this.shapeVersion) return cached;
+    const names = map.columnNames as string[];
+    const find = (n: string) => live.find((c) => c.name === n) ?? live.find((c) => c.name.toLowerCase() === n.toLowerCase());
+    const cols = names.map((n) => find(n) ?? { name: n, dataType: 'blob', unsigned: false, charset: 'binary' });
+    const order = this.order.get(key) ?? live.map((c) => c.name);
+    const lower = names.map((n) => n.toLowerCase());
+    const livePos = order.map((n) => { const i = names.indexOf(n); return i >= 0 ? i : lower.indexOf(n.toLowerCase()); });
+    const out = { version: this.shapeVersion, cols, livePos };
+    this.aligned.set(map, out);
+    return out;
   }
 
   private decodeRows(ev: Extract<BinlogEvent, { kind: 'rows' }>, map: TableMapEvent, cols: BinlogColumn[], livePos: number[]): void {

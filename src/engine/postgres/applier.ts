@@ -310,20 +310,6 @@ export class PostgresApplier implements TargetApplier {
       return { statements: [`TRUNCATE ${targets.map(name).join(', ')}${ddl.truncate.restartIdentity ? ' RESTART IDENTITY' : ''}${ddl.truncate.cascade ? ' CASCADE' : ''}`] };
     }
     if (sourceEngine === 'mysql' && /^\s*TRUNCATE\b/i.test(ddl.statement)) return { statements: targets.map((p) => `TRUNCATE ${name(p)}`) };
-    if (sourceEngine === 'postgres' && ddl.relation && targets[0]) {
-      const p = targets[0];
-      const stmts: string[] = [];
-      for (const d of ddl.relation.dropped) {
-        const col = p.mapping.columns.find((c) => c.source.name === d);
-        stmts.push(`ALTER TABLE ${name(p)} DROP COLUMN IF EXISTS ${q(col?.target.name ?? d)}`);
-      }
-      for (const a of ddl.relation.added) {
-        const typeText = a.typeText;
-        if (!typeText) return { reason: `column ${a.name} of ${qualifiedKey(ddl.tables[0])} has a type Ferry could not resolve`, fix: 'add the column on the target by hand, then resume the task' };
-        stmts.push(`ALTER TABLE ${name(p)} ADD COLUMN IF NOT EXISTS ${q(a.name)} ${typeText}`);
-      }
-      return { statements: stmts };
-    }
     return { reason: `the source changed ${ddl.tables.map(qualifiedKey).join(', ')} (${ddl.statement.slice(0, 200)}) and Ferry cannot convert this change to PostgreSQL automatically`,
       fix: 'apply the equivalent change on the target by hand, then resume the task (ferry run); the paused table catches up from where it stopped' };
   }
