@@ -76,7 +76,7 @@ export class RowEncoder extends Transform {
   private readWaiter: (() => void) | undefined;
 
   constructor(private readonly spec: CopySpec, private readonly encodeLine: LineEncoder, private readonly options: EncoderOptions = {}) {
-    super({ writableObjectMode: true, writableHighWaterMark: options.queuedItems ?? 1000, readableHighWaterMark: 4 * BATCH });
+    super({ writableObjectMode: true, writableHighWaterMark: options.queuedItems ?? 200, readableHighWaterMark: 4 * BATCH });
     this.keyIndexes = spec.mapping.key.map((k) => spec.columns.findIndex((c) => c.source.name === k));
     this.ring = this.keyIndexes.length && this.keyIndexes.every((i) => i >= 0) ? new Array(KEY_RING) : [];
   }

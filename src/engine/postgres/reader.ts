@@ -50,30 +50,53 @@ export function unescapeCopyText(s: string): string {
   });
 }
 
-/** Hex digits (as bytes) to the bytes they spell, decoded 1 MB of digits at a time. */
-function decodeHex(digits: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(digits.length >> 1);
+/** Hex digits (as bytes) into `out` at `at`, 1 MB of digits at a time; returns the bytes written. */
+function decodeHexInto(digits: Buffer, out: Buffer, at: number): number {
   const step = 1 << 20;
   let written = 0;
   for (let off = 0; off < digits.length; off += step) {
-    written += out.write(digits.subarray(off, Math.min(digits.length, off + step)).toString('latin1'), written, 'hex');
+    const n = Math.min(digits.length, off + step) - off;
+    const w = out.write(digits.subarray(off, off + n).toString('latin1'), at + written, 'hex');
+    written += w;
+    if (w * 2 !== n) throw new Error('COPY output: a bytea value holds a character that is not a hex digit');
   }
-  return out.subarray(0, written);
+  return written;
 }
 
-/** Parses COPY text lines into rows; `bytea[i]` marks columns whose `\x…` text becomes a Buffer. */
+/** Hex digits (as bytes) to the bytes they spell. */
+function decodeHex(digits: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(digits.length >> 1);
+  return out.subarray(0, decodeHexInto(digits, out, 0));
+}
+
+/** A COPY field: a value, a bytea value, or the byte size of the bytea value after it (see readChunk). */
+type CopyField = 'text' | 'bytea' | 'size';
+
+/**
+ * Parses COPY text lines into rows; `bytea[i]` marks columns whose `\x…` text becomes a Buffer. With `sized`,
+ * each bytea column is preceded in the COPY output by its octet_length (not part of the row): the value is
+ * then decoded straight into one buffer of its size, never held twice (pieces + their concatenation).
+ */
 export class CopyTextParser extends Transform {
   /** Fields of the row being read. */
   private row: SourceValue[] = [];
+  /** Index of the COPY field being read in the line. */
+  private fieldIndex = 0;
+  private readonly layout: CopyField[];
   /** Raw bytes of the field being read (not yet known to be hex bytea). */
   private field: Buffer[] = [];
   private fieldLength = 0;
   /** A bytea field in hex form: its decoded bytes so far, and a hex digit left over from the previous piece. */
   private decoded: Buffer[] | null = null;
   private carry: Buffer | null = null;
+  /** The announced size of the next bytea value, and the buffer it is decoded into. */
+  private nextSize: number | undefined;
+  private target: Buffer | null = null;
+  private targetWritten = 0;
 
-  constructor(private readonly bytea: boolean[]) {
-    super({ readableObjectMode: true, readableHighWaterMark: 2000 });
+  constructor(bytea: boolean[], sized = false) {
+    super({ readableObjectMode: true, readableHighWaterMark: 200 });
+    this.layout = sized ? bytea.flatMap((b): CopyField[] => (b ? ['size', 'bytea'] : ['text'])) : bytea.map((b): CopyField => (b ? 'bytea' : 'text'));
   }
 
   /**
@@ -90,7 +113,7 @@ export class CopyTextParser extends Transform {
         this.append(chunk.subarray(pos, end === -1 ? chunk.length : end));
         if (end === -1) break;
         this.endField();
-        if (end === nl) { this.push(this.row); this.row = []; }
+        if (end === nl) { this.push(this.row); this.row = []; this.fieldIndex = 0; }
         pos = end + 1;
       }
       cb();
@@ -101,15 +124,15 @@ export class CopyTextParser extends Transform {
 
   private append(piece: Buffer): void {
     if (piece.length === 0) return;
-    if (this.decoded) { this.decodePiece(piece); return; }
+    if (this.decoded || this.target) { this.decodePiece(piece); return; }
     this.field.push(piece);
     this.fieldLength += piece.length;
-    if (this.bytea[this.row.length] && this.fieldLength >= 3) {
+    if (this.layout[this.fieldIndex] === 'bytea' && this.fieldLength >= 3) {
       const raw = this.field.length === 1 ? this.field[0] : Buffer.concat(this.field);
       if (raw[0] === 92 && raw[1] === 92 && raw[2] === 120) {
         this.field = [];
         this.fieldLength = 0;
-        this.decoded = [];
+        if (this.nextSize !== undefined) { this.target = Buffer.allocUnsafe(this.nextSize); this.targetWritten = 0; } else this.decoded = [];
         this.decodePiece(raw.subarray(3));
       } else {
         this.field = [raw];
@@ -122,27 +145,42 @@ export class CopyTextParser extends Transform {
     if (this.carry) { d = Buffer.concat([this.carry, digits]); this.carry = null; }
     const even = d.length & ~1;
     if (even < d.length) this.carry = Buffer.from(d.subarray(even));
-    if (even > 0) this.decoded?.push(decodeHex(d.subarray(0, even)));
+    if (even === 0) return;
+    if (this.target) {
+      if (this.targetWritten + (even >> 1) > this.target.length) throw new Error('COPY output: a bytea value is longer than its octet_length');
+      this.targetWritten += decodeHexInto(d.subarray(0, even), this.target, this.targetWritten);
+    } else this.decoded?.push(decodeHex(d.subarray(0, even)));
   }
 
   private endField(): void {
+    const kind = this.layout[this.fieldIndex++];
+    if (this.target) {
+      if (this.carry || this.targetWritten !== this.target.length) throw new Error('COPY output: a bytea value does not match its octet_length');
+      this.row.push(this.target);
+      this.target = null;
+      this.nextSize = undefined;
+      return;
+    }
     if (this.decoded) {
       if (this.carry) throw new Error('COPY output: a bytea value has an odd number of hex digits');
       this.row.push(this.decoded.length === 1 ? this.decoded[0] : Buffer.concat(this.decoded));
       this.decoded = null;
+      this.nextSize = undefined;
       return;
     }
     const raw = this.field.length === 1 ? this.field[0] : Buffer.concat(this.field);
     this.field = [];
     this.fieldLength = 0;
-    const i = this.row.length;
-    if (raw.length === 2 && raw[0] === 92 && raw[1] === 78) { this.row.push(null); return; }
+    const isNull = raw.length === 2 && raw[0] === 92 && raw[1] === 78;
+    if (kind === 'size') { this.nextSize = isNull ? undefined : Number(raw.toString('latin1')); return; }
+    this.nextSize = undefined;
+    if (isNull) { this.row.push(null); return; }
     const text = unescapeCopyText(raw.toString('utf8'));
-    this.row.push(this.bytea[i] ? Buffer.from(text.slice(2), 'hex') : text);
+    this.row.push(kind === 'bytea' ? Buffer.from(text.slice(2), 'hex') : text);
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.row.length || this.fieldLength || this.decoded) cb(new Error('COPY output ended in the middle of a row'));
+    if (this.row.length || this.fieldLength || this.decoded || this.target) cb(new Error('COPY output ended in the middle of a row'));
     else cb();
   }
 }
@@ -200,17 +238,25 @@ export class PostgresSourceSession implements SourceSession {
     return r.length ? (r[0] as KeyTuple) : null;
   }
 
-  chunkSql(spec: CopySpec, chunk: Pick<Chunk, 'lower' | 'upper'>): string {
+  /** The chunk's SELECT; `withByteaSizes` puts octet_length(c) before each bytea column c (CopyTextParser's `sized`). */
+  chunkSql(spec: CopySpec, chunk: Pick<Chunk, 'lower' | 'upper'>, withByteaSizes = false): string {
     const t = spec.mapping.source;
-    const cols = spec.columns.map((m) => quotePgIdent(m.source.name)).join(', ');
+    const cols = spec.columns.map((m) => {
+      const q = quotePgIdent(m.source.name);
+      return withByteaSizes && isPgByteaColumn(m.source) ? `octet_length(${q}), ${q}` : q;
+    }).join(', ');
     const where = spec.mapping.key.length ? pgChunkWhere(spec.mapping.key, chunk) : '';
     return `SELECT ${cols} FROM ${pgTableRef(t)}${where}`;
   }
 
   /** The chunk as raw COPY text (PostgreSQL -> PostgreSQL without conversions pipes it straight into COPY FROM). */
   readChunkRaw(spec: CopySpec, chunk: Chunk): Readable {
+    return this.copyOut(this.chunkSql(spec, chunk));
+  }
+
+  private copyOut(select: string): Readable {
     this.assertUsable();
-    const copy = this.client.query(copyTo(`COPY (${this.chunkSql(spec, chunk)}) TO STDOUT`));
+    const copy = this.client.query(copyTo(`COPY (${select}) TO STDOUT`));
     // In flight until its end: a session closed or reused before that has abandoned it (the destroy of a
     // consumer reaches this stream only asynchronously, so 'close' cannot be waited for).
     this.abandonedCopy = true;
@@ -219,8 +265,9 @@ export class PostgresSourceSession implements SourceSession {
   }
 
   readChunk(spec: CopySpec, chunk: Chunk): Readable {
-    const parser = new CopyTextParser(spec.columns.map((m) => isPgByteaColumn(m.source)));
-    return pipeline(this.readChunkRaw(spec, chunk), parser, () => undefined);
+    const bytea = spec.columns.map((m) => isPgByteaColumn(m.source));
+    const parser = new CopyTextParser(bytea, bytea.some(Boolean));
+    return pipeline(this.copyOut(this.chunkSql(spec, chunk, bytea.some(Boolean))), parser, () => undefined);
   }
 
   async close(): Promise<void> {
