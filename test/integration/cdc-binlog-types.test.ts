@@ -51,13 +51,20 @@ const ROWS = [
 
 const BINARY_TYPE_CODES = new Set([16, 249, 250, 251, 252, 253, 254, 255]);
 
+/** The columns as the full-load reader selects them: single-precision FLOAT as CAST(… AS DOUBLE) (exact, not FLOAT's 6-digit text). */
+async function selectList(conn: Connection, db: string): Promise<string> {
+  const [cols] = await conn.query('SELECT COLUMN_NAME AS n, COLUMN_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+    [db, 'matrix']) as unknown as [{ n: string; t: string }[]];
+  return cols.map((c) => (/^float(\(\d+\))?$/i.test(c.t) ? `CAST(\`${c.n}\` AS DOUBLE) AS \`${c.n}\`` : `\`${c.n}\``)).join(', ');
+}
+
 /** SELECT in the full-load reader's form: every value as the server's text, binary types as Buffers. */
 async function selectAll(db: string): Promise<SourceValue[][]> {
   const conn = await connectMysql(withPassword(parseConnectionUrl(mysqlUrl(db)), MYSQL_PASSWORD));
   try {
     for (const s of MYSQL_SESSION_SQL) await conn.query(s);
     const [rows, fields] = await conn.query({
-      sql: 'SELECT * FROM matrix ORDER BY id', rowsAsArray: true,
+      sql: `SELECT ${await selectList(conn, db)} FROM matrix ORDER BY id`, rowsAsArray: true,
       typeCast: (field, next) => { void next; return field.buffer(); },
     }) as unknown as [(Buffer | null)[][], { characterSet: number; columnType: number }[]];
     // Binary character set on a string/blob/bit/geometry column: bytes; everything else: the text.

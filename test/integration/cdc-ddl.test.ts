@@ -4,103 +4,24 @@
 // log cannot tell a rename from a drop and an add, so (except MySQL -> MySQL, which replays the statement) only
 // that table pauses with an error saying what to do, the other tables keep replicating, and once the change is
 // made by hand on the target the next run catches the paused table up.
-import { type TestContext, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EngineKind } from '../../src/engine/model';
-import type { FerryEvent } from '../../src/engine/events';
-import {
-  MYSQL_PASSWORD, PG_PASSWORD, createMysqlDb, createPgDb, dropMysqlDb, dropPgDb, mysqlAdmin, mysqlUrl, pgAdmin, pgUrl,
-} from '../helpers/db';
-import { spawnFerry, writeFaultTask } from '../helpers/faults';
-
-interface Db {
-  engine: EngineKind;
-  name: string;
-  url: string;
-  /** Runs statements in order on a fresh admin session. */
-  sql(statements: string[]): Promise<void>;
-  rows(query: string): Promise<string[][]>;
-  drop(): Promise<void>;
-}
-
-async function openDb(engine: EngineKind, prefix: string): Promise<Db> {
-  if (engine === 'mysql') {
-    const name = await createMysqlDb(prefix);
-    return {
-      engine, name, url: mysqlUrl(name),
-      sql: async (statements) => { const c = await mysqlAdmin(name); try { for (const s of statements) await c.query(s); } finally { await c.end(); } },
-      rows: async (query) => {
-        const c = await mysqlAdmin(name);
-        try { const [r] = await c.query({ sql: query, rowsAsArray: true }); return (r as unknown[][]).map((x) => x.map((v) => (v === null ? 'NULL' : String(v)))); } finally { await c.end(); }
-      },
-      drop: () => dropMysqlDb(name),
-    };
-  }
-  const name = await createPgDb(prefix);
-  return {
-    engine, name, url: pgUrl(name),
-    sql: async (statements) => { const c = await pgAdmin(name); try { for (const s of statements) await c.query(s); } finally { await c.end(); } },
-    rows: async (query) => {
-      const c = await pgAdmin(name);
-      try { const r = await c.query({ text: query, rowMode: 'array' }); return (r.rows as unknown[][]).map((x) => x.map((v) => (v === null ? 'NULL' : String(v)))); } finally { await c.end(); }
-    },
-    drop: () => dropPgDb(name),
-  };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000, story?: () => string): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try { const v = await probe(); if (v !== undefined) return v; } catch (err) { last = err; }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}${story ? `\n${story()}` : ''}`);
-}
-
-const env = (src: EngineKind, dst: EngineKind) => ({
-  FERRY_SOURCE_PASSWORD: src === 'mysql' ? MYSQL_PASSWORD : PG_PASSWORD,
-  FERRY_TARGET_PASSWORD: dst === 'mysql' ? MYSQL_PASSWORD : PG_PASSWORD,
-});
-
-const started = (e: FerryEvent) => e.type === 'phase' && e.phase === 'incremental' && e.status === 'started';
+import { spawnFerry } from '../helpers/faults';
+import { ferryPasswords, startLiveRun } from '../helpers/live-run';
 
 const PAIRS = [['mysql', 'mysql'], ['postgres', 'postgres'], ['mysql', 'postgres'], ['postgres', 'mysql']] as const;
 
-/** Source and target databases with a (id, v) and b (id, n, note), two rows and one row; `ferry run` replicating them. */
-async function replicating(t: TestContext, src: EngineKind, dst: EngineKind, name: string) {
-  const source = await openDb(src, 'cdc_ddl_src');
-  const target = await openDb(dst, 'cdc_ddl_dst');
-  t.after(async () => { await source.drop(); await target.drop(); });
-  await source.sql([
-    'CREATE TABLE a (id int PRIMARY KEY, v varchar(20) NOT NULL)',
-    'CREATE TABLE b (id int PRIMARY KEY, n int NOT NULL, note varchar(20))',
-    "INSERT INTO a VALUES (1, 'one'), (2, 'two')",
-    "INSERT INTO b VALUES (1, 10, 'x')",
-  ]);
-  const task = writeFaultTask({ name, source: source.url, target: target.url, phases: ['schema', 'full', 'incremental'], parallelism: 2 });
-  const run = spawnFerry(['run', task, '--json'], env(src, dst));
-  t.after(() => run.kill('SIGKILL'));
-  // What the run said, for a failure message (events other than progress, lag and checkpoints, and its stderr).
-  const story = () => run.events.filter((e) => e.type !== 'progress' && e.type !== 'lag' && e.type !== 'checkpoint').slice(-30)
-    .map((e) => JSON.stringify(e).slice(0, 400)).join('\n') + `\n${run.stderr().slice(-1500)}`;
-  await run.waitForEvent(started, 120_000);
-  /** Waits until `query` on the target returns `want`. */
-  const targetShows = async (what: string, query: string, want: string[][]) => {
-    let seen: unknown;
-    await until(what, async () => {
-      const r = await target.rows(query).catch((err: Error) => [[err.message]]);
-      seen = r;
-      return JSON.stringify(r) === JSON.stringify(want) ? true : undefined;
-    }, 60_000, () => `target: ${JSON.stringify(seen)}\n${story()}`);
-  };
-  const stop = async () => { run.kill('SIGTERM'); const r = await run.exited; assert.equal(r.code, 0, run.stderr().slice(-2000)); };
-  return { source, target, task, run, targetShows, stop };
-}
+/** a (id, v) and b (id, n, note), two rows and one row. */
+const SETUP = [
+  'CREATE TABLE a (id int PRIMARY KEY, v varchar(20) NOT NULL)',
+  'CREATE TABLE b (id int PRIMARY KEY, n int NOT NULL, note varchar(20))',
+  "INSERT INTO a VALUES (1, 'one'), (2, 'two')",
+  "INSERT INTO b VALUES (1, 10, 'x')",
+];
 
 for (const [src, dst] of PAIRS) {
   test(`${src} -> ${dst}: a column added and a column dropped on the source while replicating are ${src === dst ? 'applied' : 'converted'} in order, and every row arrives`, { timeout: 240_000 }, async (t) => {
-    const { source, run, targetShows, stop } = await replicating(t, src, dst, `ddl-add-${src}-${dst}`);
+    const { source, run, targetShows, stop } = await startLiveRun(t, src, dst, `ddl-add-${src}-${dst}`, SETUP);
     await source.sql(["INSERT INTO a VALUES (3, 'before ddl')", "INSERT INTO b VALUES (2, 20, 'y')"]);
     await source.sql(["ALTER TABLE a ADD COLUMN extra varchar(10) DEFAULT 'dflt'", 'ALTER TABLE b DROP COLUMN note']);
     await source.sql(["INSERT INTO a (id, v, extra) VALUES (4, 'after ddl', 'e4')", "UPDATE a SET extra = 'e1' WHERE id = 1", 'INSERT INTO b VALUES (3, 30)', 'UPDATE b SET n = 11 WHERE id = 1']);
@@ -114,7 +35,7 @@ for (const [src, dst] of PAIRS) {
 
 for (const [src, dst] of PAIRS.filter(([s, d]) => !(s === 'mysql' && d === 'mysql'))) {
   test(`${src} -> ${dst}: a column renamed on the source pauses only that table with what to do; after the change by hand the next run catches it up`, { timeout: 240_000 }, async (t) => {
-    const { source, target, task, run, targetShows, stop } = await replicating(t, src, dst, `ddl-ren-${src}-${dst}`);
+    const { source, target, task, run, targetShows, stop } = await startLiveRun(t, src, dst, `ddl-ren-${src}-${dst}`, SETUP);
     await source.sql(["INSERT INTO a VALUES (3, 'before ddl')", 'ALTER TABLE a RENAME COLUMN v TO label', "INSERT INTO a VALUES (4, 'after ddl')", "UPDATE a SET label = 'uno' WHERE id = 1"]);
     await source.sql(["INSERT INTO b VALUES (2, 20, 'y')"]);
     const paused = await run.waitForEvent((e) => e.type === 'error' && e.code === 'CDC_TABLE_PAUSED', 60_000);
@@ -126,7 +47,7 @@ for (const [src, dst] of PAIRS.filter(([s, d]) => !(s === 'mysql' && d === 'mysq
     await stop();
     // The DBA renames the column on the target too; the next run catches `a` up.
     await target.sql(['ALTER TABLE a RENAME COLUMN v TO label']);
-    const again = spawnFerry(['run', task, '--json', '--until', 'caught-up'], env(src, dst));
+    const again = spawnFerry(['run', task, '--json', '--until', 'caught-up'], ferryPasswords(src, dst));
     const r = await again.exited;
     assert.equal(r.code, 0, again.stderr().slice(-2000));
     assert.deepEqual(await target.rows('SELECT id, label FROM a ORDER BY id'), [['1', 'uno'], ['2', 'two'], ['3', 'before ddl'], ['4', 'after ddl']]);

@@ -5,11 +5,12 @@ import { decodeDecimal, decimalSize, formatDouble, formatFloat } from '../../src
 import { ddlTables, isDdl, isTransactionControl } from '../../src/engine/mysql/binlog-ddl';
 import { parseLabels } from '../../src/engine/mysql/binlog-columns';
 
-test('prints DOUBLE and FLOAT the way MariaDB does (fixed unless the exponent is far out)', () => {
+test('prints DOUBLE the way MariaDB does (fixed unless the exponent is far out), and FLOAT as CAST(f AS DOUBLE) prints it', () => {
   assert.deepEqual([1.1, 1e20, 1.5e-7, 123456789012345678, 0.000012345, 5e-324, 1e23, -0.5, 100].map(formatDouble),
     ['1.1', '1e20', '0.00000015', '1.2345678901234568e17', '0.000012345', '5e-324', '1e23', '-0.5', '100']);
-  assert.deepEqual([Math.fround(3.14159265), Math.fround(123456789), Math.fround(16777217), Math.fround(0.1), Math.fround(-3.4e38)].map(formatFloat),
-    ['3.14159', '123457000', '16777200', '0.1', '-3.4e38']);
+  // What MariaDB 10.11 prints for SELECT CAST(f AS DOUBLE) of these FLOAT values.
+  assert.deepEqual([3.14159265, 123456789, 16777217, 0.1, -3.4e38, 1.1, 1e-7].map((v) => formatFloat(Math.fround(v))),
+    ['3.1415927410125732', '123456792', '16777216', '0.10000000149011612', '-3.3999999521443642e38', '1.100000023841858', '0.00000010000000116860974']);
 });
 
 test('decodes binary DECIMAL with sign, leading digits and exact scale', () => {

@@ -76,9 +76,13 @@ function readFrac(buf: Buffer, p: number, fsp: number): { micro: number; size: n
   return { micro: 0, size: 0 };
 }
 
-/** FLOAT as MariaDB prints it: 6 significant digits (FLT_DIG), my_gcvt's choice of fixed or exponent form. */
+/**
+ * FLOAT as the full load reads it (CAST(f AS DOUBLE)): the exact single-precision value in DOUBLE's shortest
+ * round-trip digits. FLOAT's own text keeps 6 significant digits (16777216 prints as 16777200), which would change
+ * the value on the target and keep a row without a key from matching its old image.
+ */
 export function formatFloat(v: number): string {
-  return gcvt(v, 6);
+  return formatDouble(Math.fround(v));
 }
 
 /** DOUBLE as MariaDB prints it: the shortest digits that round-trip, my_gcvt's choice of fixed or exponent form. */
