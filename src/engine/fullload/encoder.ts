@@ -23,13 +23,22 @@ export type LineEncoder = (row: TargetRow) => EncodedLine;
 /** Values from this size on are encoded piece by piece (see EncodedLine). */
 export const LARGE_VALUE = 1 << 20;
 
-/** The hex digits of `v` as latin1 buffers, each from at most 512 KB of input. */
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+/**
+ * The hex digits of `v` as latin1 buffers, each from at most 256 KB of input, written straight into the
+ * buffer (no 1 MB hex string per piece: such strings live in V8's large-object space until a full GC).
+ */
 export function* hexPieces(v: Buffer): Generator<Buffer> {
-  const step = 512 * 1024;
+  const step = 256 * 1024;
   for (let off = 0; off < v.length; off += step) {
-    const piece = v.subarray(off, Math.min(v.length, off + step));
-    const out = Buffer.allocUnsafe(piece.length * 2);
-    out.write(piece.toString('hex'), 'latin1');
+    const end = Math.min(v.length, off + step);
+    const out = Buffer.allocUnsafe((end - off) * 2);
+    for (let i = off, j = 0; i < end; i++, j += 2) {
+      const b = v[i];
+      out[j] = HEX_DIGITS[b >> 4];
+      out[j + 1] = HEX_DIGITS[b & 15];
+    }
     yield out;
   }
 }
