@@ -2,12 +2,10 @@
 // PostgreSQL and to MariaDB. Apply throughput is measured by draining a backlog with 1 and N workers; lag
 // is measured live under 4 sysbench threads with 1 and N workers; verify runs at the end of every run. Each
 // run records the CPU seconds of ferry, mariadbd and postgres (from /proc), which shows where a 2-core
-// machine runs out. It uses the private bench servers (test/bench/servers.ts, default durability) when that
-// module exists, else the shared test servers (no fsync).
+// machine runs out. It runs on the servers test/helpers/db.ts points at: `npm run bench` starts the benchmark's own
+// pair with the Debian default (durable) settings and points there (test/bench/env.sh).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { MYSQL_PASSWORD, MYSQL_PORT, PG_PORT, createPgDb, dropMysqlDb, dropPgDb, mariadb, mysqlUrl, pgUrl, uniqueName } from '../helpers/db';
 import { sizeFor } from './dataset';
@@ -31,7 +29,7 @@ export interface IncrementalRun {
 
 const SRC = 'bench_src';
 
-/** The database servers a run uses: the private bench pair (servers.ts) or the shared test servers. */
+/** The database servers a run uses (those of test/helpers/db.ts). */
 interface Servers {
   label: string;
   mysqlPort: number;
@@ -44,36 +42,14 @@ interface Servers {
   dropPg(db: string): Promise<void>;
   dropMysql(db: string): Promise<void>;
   env(targetEngine: 'mysql' | 'postgres'): NodeJS.ProcessEnv;
-  stop(): Promise<void>;
 }
 
-/** The interface test/bench/servers.ts exports (bench-rules.md). */
-interface BenchServers {
-  mysqlPort: number; pgPort: number; mysqlUrl(db: string): string; pgUrl(db: string): string;
-  mariadb(db: string, sql: string): string; psql(db: string, sql: string): string; env: NodeJS.ProcessEnv; stop(): Promise<void>;
-}
-
-async function openServers(): Promise<Servers> {
-  const module = path.join(__dirname, 'servers.ts');
-  if (existsSync(module) && process.env.FERRY_BENCH_TEST_SERVERS !== '1') {
-    const { startBenchServers } = await import(pathToFileURL(module).href) as { startBenchServers(): Promise<BenchServers> };
-    const b = await startBenchServers();
-    const password = b.env.FERRY_SOURCE_PASSWORD ?? b.env.MYSQL_PWD ?? MYSQL_PASSWORD;
-    return {
-      label: 'bench servers (default durability)', mysqlPort: b.mysqlPort, pgPort: b.pgPort, mysqlPassword: password,
-      mysqlUrl: (db) => b.mysqlUrl(db), pgUrl: (db) => b.pgUrl(db), mariadb: (db, sql) => b.mariadb(db, sql),
-      createPg: async (prefix) => { const db = uniqueName(prefix); b.psql('postgres', `CREATE DATABASE "${db}"`); return db; },
-      dropPg: async (db) => { b.psql('postgres', `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`); },
-      dropMysql: async (db) => { b.mariadb('mysql', `DROP DATABASE IF EXISTS \`${db}\``); },
-      env: () => ({ ...process.env, ...b.env }),
-      stop: () => b.stop(),
-    };
-  }
+function openServers(): Servers {
+  const label = process.env.FERRY_DB_PROFILE === 'debian' ? 'bench servers (Debian default settings: durable commits)' : 'test servers (no fsync)';
   return {
-    label: 'test servers (no fsync)', mysqlPort: MYSQL_PORT, pgPort: PG_PORT, mysqlPassword: MYSQL_PASSWORD, mysqlUrl, pgUrl, mariadb,
+    label, mysqlPort: MYSQL_PORT, pgPort: PG_PORT, mysqlPassword: MYSQL_PASSWORD, mysqlUrl, pgUrl, mariadb,
     createPg: createPgDb, dropPg: dropPgDb, dropMysql: dropMysqlDb,
     env: (engine) => ferryEnv('mysql', engine),
-    stop: async () => undefined,
   };
 }
 
@@ -215,70 +191,66 @@ export async function runIncrementalBench(scale: number, work: string): Promise<
   const seconds = Math.max(10, Math.round(60 * Math.min(1, scale * 2)));
   const workersN = 8;
   const runs: IncrementalRun[] = [];
-  const servers = await openServers();
+  const servers = openServers();
   process.stderr.write(`[bench] incremental on ${servers.label}\n`);
-  try {
-    for (const engine of ['postgres', 'mysql'] as const) {
-      const pair = `mysql->${engine}`;
-      const env = servers.env(engine);
-      // Throughput: a backlog of `seconds` of sysbench writes, drained with 1 and with N workers.
-      for (const workers of [1, workersN]) {
-        createSbtest(servers, SRC, size);
-        const t = await target(servers, engine);
-        try {
-          const task = writeTask(work, `bench-cdc-${engine}-${workers}`, servers.mysqlUrl(SRC), t.url, ['schema', 'full', 'incremental'], ['sbtest*'], workers);
-          const full = await measure(`${FERRY} run ${task} --until full`, env);
-          if (full.exitCode !== 0) throw new Error(`full load failed: ${full.stderrTail}`);
-          const load = await sysbench(servers, size, 4, seconds);
-          // `--until caught-up` ends once everything the source had when the phase began is applied.
-          const cpu = cpuMeter(servers);
-          const run = follow(task, env, true);
-          cpu.watch(run.pid);
-          const code = await run.exited;
-          const used = cpu.stop();
-          if (code !== 0 || run.incrementalStarted() === 0) throw new Error(`ferry run --until caught-up failed (exit ${code}):\n${run.stderr()}`);
-          const drain = (Date.now() - run.incrementalStarted()) / 1000;
-          const equal = await verify(task, env);
-          runs.push({ pair, mode: 'catch-up', workers, sourceTps: load.tps, sourceTransactions: load.transactions,
-            appliedTps: Math.round(load.transactions / drain), maxLagSeconds: Math.round(seconds + drain), verifyEqual: equal, cpu: used });
-          process.stderr.write(`[bench] ${pair} catch-up workers=${workers}: ${load.transactions} tx drained in ${drain.toFixed(1)} s = ${Math.round(load.transactions / drain)} tx/s; cpu ${JSON.stringify(used)}; verify ${equal ? 'equal' : 'DIFFERENT'}\n`);
-        } catch (err) {
-          runs.push(failedRun(pair, 'catch-up', workers, err));
-        } finally {
-          await t.drop();
-        }
-      }
-      // Lag: Ferry replicating live while sysbench runs with 4 threads, with 1 and N workers.
-      for (const workers of [1, workersN]) {
-        createSbtest(servers, SRC, size);
-        const t = await target(servers, engine);
-        try {
-          const task = writeTask(work, `bench-cdc-${engine}-live-${workers}`, servers.mysqlUrl(SRC), t.url, ['schema', 'full', 'incremental'], ['sbtest*'], workers);
-          const run = follow(task, env);
-          await waitFor(run.caughtUp, 10 * 60_000, 'the initial catch-up', run.exited);
-          run.track(true);
-          const cpu = cpuMeter(servers);
-          cpu.watch(run.pid);
-          const load = await sysbench(servers, size, 4, seconds);
-          const used = cpu.stop();
-          // Caught up means a lag report made after the load ended says so, and the source's last write is applied.
-          const seen = run.lagEvents();
-          await waitFor(() => run.lagEvents() > seen + 2 && run.caughtUp(), 10 * 60_000, 'catch-up after the load', run.exited);
-          run.track(false);
-          await run.stop();
-          const equal = await verify(task, env);
-          runs.push({ pair, mode: 'live', workers, sourceTps: load.tps, sourceTransactions: load.transactions,
-            appliedTps: load.tps, maxLagSeconds: Math.round(run.maxLag() * 100) / 100, verifyEqual: equal, cpu: used });
-          process.stderr.write(`[bench] ${pair} live workers=${workers}: source ${load.tps} tx/s, max lag ${run.maxLag().toFixed(2)} s; cpu during the load ${JSON.stringify(used)}; verify ${equal ? 'equal' : 'DIFFERENT'}\n`);
-        } catch (err) {
-          runs.push(failedRun(pair, 'live', workers, err));
-        } finally {
-          await t.drop();
-        }
+  for (const engine of ['postgres', 'mysql'] as const) {
+    const pair = `mysql->${engine}`;
+    const env = servers.env(engine);
+    // Throughput: a backlog of `seconds` of sysbench writes, drained with 1 and with N workers.
+    for (const workers of [1, workersN]) {
+      createSbtest(servers, SRC, size);
+      const t = await target(servers, engine);
+      try {
+        const task = writeTask(work, `bench-cdc-${engine}-${workers}`, servers.mysqlUrl(SRC), t.url, ['schema', 'full', 'incremental'], ['sbtest*'], workers);
+        const full = await measure(`${FERRY} run ${task} --until full`, env);
+        if (full.exitCode !== 0) throw new Error(`full load failed: ${full.stderrTail}`);
+        const load = await sysbench(servers, size, 4, seconds);
+        // `--until caught-up` ends once everything the source had when the phase began is applied.
+        const cpu = cpuMeter(servers);
+        const run = follow(task, env, true);
+        cpu.watch(run.pid);
+        const code = await run.exited;
+        const used = cpu.stop();
+        if (code !== 0 || run.incrementalStarted() === 0) throw new Error(`ferry run --until caught-up failed (exit ${code}):\n${run.stderr()}`);
+        const drain = (Date.now() - run.incrementalStarted()) / 1000;
+        const equal = await verify(task, env);
+        runs.push({ pair, mode: 'catch-up', workers, sourceTps: load.tps, sourceTransactions: load.transactions,
+          appliedTps: Math.round(load.transactions / drain), maxLagSeconds: Math.round(seconds + drain), verifyEqual: equal, cpu: used });
+        process.stderr.write(`[bench] ${pair} catch-up workers=${workers}: ${load.transactions} tx drained in ${drain.toFixed(1)} s = ${Math.round(load.transactions / drain)} tx/s; cpu ${JSON.stringify(used)}; verify ${equal ? 'equal' : 'DIFFERENT'}\n`);
+      } catch (err) {
+        runs.push(failedRun(pair, 'catch-up', workers, err));
+      } finally {
+        await t.drop();
       }
     }
-  } finally {
-    await servers.stop();
+    // Lag: Ferry replicating live while sysbench runs with 4 threads, with 1 and N workers.
+    for (const workers of [1, workersN]) {
+      createSbtest(servers, SRC, size);
+      const t = await target(servers, engine);
+      try {
+        const task = writeTask(work, `bench-cdc-${engine}-live-${workers}`, servers.mysqlUrl(SRC), t.url, ['schema', 'full', 'incremental'], ['sbtest*'], workers);
+        const run = follow(task, env);
+        await waitFor(run.caughtUp, 10 * 60_000, 'the initial catch-up', run.exited);
+        run.track(true);
+        const cpu = cpuMeter(servers);
+        cpu.watch(run.pid);
+        const load = await sysbench(servers, size, 4, seconds);
+        const used = cpu.stop();
+        // Caught up means a lag report made after the load ended says so, and the source's last write is applied.
+        const seen = run.lagEvents();
+        await waitFor(() => run.lagEvents() > seen + 2 && run.caughtUp(), 10 * 60_000, 'catch-up after the load', run.exited);
+        run.track(false);
+        await run.stop();
+        const equal = await verify(task, env);
+        runs.push({ pair, mode: 'live', workers, sourceTps: load.tps, sourceTransactions: load.transactions,
+          appliedTps: load.tps, maxLagSeconds: Math.round(run.maxLag() * 100) / 100, verifyEqual: equal, cpu: used });
+        process.stderr.write(`[bench] ${pair} live workers=${workers}: source ${load.tps} tx/s, max lag ${run.maxLag().toFixed(2)} s; cpu during the load ${JSON.stringify(used)}; verify ${equal ? 'equal' : 'DIFFERENT'}\n`);
+      } catch (err) {
+        runs.push(failedRun(pair, 'live', workers, err));
+      } finally {
+        await t.drop();
+      }
+    }
   }
   printIncremental(runs);
   return { servers: servers.label, runs };

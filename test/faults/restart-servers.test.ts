@@ -25,11 +25,8 @@ describe('server restarts and killed sessions during one run', () => {
   after(async () => { await Promise.all([my?.destroy(), pgs?.destroy()]); });
 
   for (const [dir, i] of [['mysql->postgres', 0], ['postgres->mysql', 1]] as const) {
-    // Known open (issue 10): stopping the PostgreSQL source with `pg_ctl -m fast` can wait past 60 s on
-    // Ferry's walsender when it is retrying against a restarting target; reported as todo until fixed.
-    const todo = dir === 'postgres->mysql' ? 'a fast stop of the PostgreSQL source can wait on Ferry\'s walsender past 60 s' : undefined;
-    test(`${dir}: the run retries through target and source restarts and killed sessions, then verifies equal`, { todo }, async (t) => {
-      if (!todo) planScenario(`restarts and KILLs ${dir}`);
+    test(`${dir}: the run retries through target and source restarts and killed sessions, then verifies equal`, async (t) => {
+      planScenario(`restarts and KILLs ${dir}`);
       const rnd = seededRandom(seed + i);
       const source = dir.startsWith('mysql') ? my : pgs;
       const target = dir.startsWith('mysql') ? pgs : my;
