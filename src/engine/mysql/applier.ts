@@ -9,19 +9,23 @@ import { MYSQL_SESSION_SQL } from '../sessions';
 import type { DdlChange, PreparedTransaction, TargetRowChange } from '../cdc/events';
 import type { CdcState, TargetApplier } from '../cdc/target';
 import type { TablePlan } from '../cdc/writeset';
-import { connectMysql, quoteMysqlIdent as q } from './connect';
+import mysql from 'mysql2/promise';
+import { FerryError } from '../errors';
+import { BatchText, type RowInsert, Statement, matchedRows } from './apply-batch';
+import { mysqlConnectError, mysqlOptions, quoteMysqlIdent as q, connectMysql } from './connect';
 
 const META = '`ferry_meta`';
 
-// Every statement with values uses execute (server-side prepared statements): the Ferry session sets
-// NO_BACKSLASH_ESCAPES, which mysql2's client-side interpolation in query() does not honour.
+// Row changes travel as one text of statements per batch with values inlined (apply-batch.ts); the Ferry
+// session's NO_BACKSLASH_ESCAPES is checked when a session opens, since the quoting relies on it.
+// State statements (loadState, saveLowWater) use execute (server-side prepared statements).
 
 interface TableSql {
   name: string;
   cols: string[];
   writable: number[];
-  upsert: string;
-  keyWhere: string;
+  /** Upsert (keyed table) or plain insert (no key) of the writable columns; rows join one statement. */
+  insert: RowInsert;
 }
 
 function tableSql(plan: TablePlan): TableSql {
@@ -30,24 +34,31 @@ function tableSql(plan: TablePlan): TableSql {
   const writable = plan.writable.map((w, i) => (w ? i : -1)).filter((i) => i >= 0);
   const cols = plan.mapping.columns.map((c) => c.target.name);
   const list = writable.map((i) => q(cols[i])).join(', ');
-  const marks = writable.map(() => '?').join(', ');
-  const keyNames = plan.keyColumns.map((k) => cols[k]);
   const nonKey = writable.filter((i) => !plan.keyColumns.includes(i));
   const update = (nonKey.length > 0 ? nonKey : writable.slice(0, 1)).map((i) => `${q(cols[i])} = VALUES(${q(cols[i])})`).join(', ');
-  const upsert = plan.keyColumns.length > 0
-    ? `INSERT INTO ${name} (${list}) VALUES (${marks}) ON DUPLICATE KEY UPDATE ${update}`
-    : `INSERT INTO ${name} (${list}) VALUES (${marks})`;
-  return { name, cols, writable, upsert, keyWhere: keyNames.map((k) => `${q(k)} = ?`).join(' AND ') };
+  return {
+    name, cols, writable,
+    insert: { head: `INSERT INTO ${name} (${list}) VALUES `, tail: plan.keyColumns.length > 0 ? ` ON DUPLICATE KEY UPDATE ${update}` : '' },
+  };
 }
 
 const sameValue = (a: TargetValue | undefined, b: TargetValue | undefined) =>
   Buffer.isBuffer(a) && Buffer.isBuffer(b) ? a.equals(b) : a === b;
 
-/** "Rows matched: N" from the server's info line (affectedRows counts changed rows only without FOUND_ROWS). */
-function matched(result: unknown): number {
-  const info = (result as { info?: string }).info ?? '';
-  const m = /Rows matched:\s*(\d+)/.exec(info);
-  return m ? Number(m[1]) : (result as { affectedRows?: number }).affectedRows ?? 0;
+/** `col1 = v1 AND col2 = v2` for the key columns. */
+function keyWhere(stmt: Statement, s: TableSql, plan: TablePlan, key: readonly (TargetValue | undefined)[]): Statement {
+  plan.keyColumns.forEach((k, n) => { stmt.sql(`${n ? ' AND ' : ''}${q(s.cols[k])} = `).value(key[n] ?? null); });
+  return stmt;
+}
+
+/** `SET col = v, …` of the writable columns not kept. */
+function setList(stmt: Statement, s: TableSql, after: readonly TargetValue[], keep: boolean[] | undefined): Statement {
+  let n = 0;
+  for (const i of s.writable) {
+    if (keep?.[i]) continue;
+    stmt.sql(`${n++ ? ', ' : ' SET '}${q(s.cols[i])} = `).value(after[i] ?? null);
+  }
+  return stmt;
 }
 
 export class MysqlApplier implements TargetApplier {
@@ -120,70 +131,87 @@ export class MysqlApplier implements TargetApplier {
     return worker;
   }
 
-  /** @internal */
-  async session(): Promise<Connection> {
-    const c = await connectMysql(this.target, null);
-    for (const s of MYSQL_SESSION_SQL) await c.query(s);
-    await c.query(`SET SESSION foreign_key_checks = ${this.foreignKeyChecks ? 1 : 0}`);
-    return c;
+  /**
+   * @internal An apply session: multipleStatements on, so a batch travels as one text. Its values are quoted for
+   * NO_BACKSLASH_ESCAPES, so the session proves that mode is on before it is used.
+   */
+  async session(): Promise<{ conn: Connection; maxPacket: number }> {
+    let c: Connection;
+    try {
+      c = await mysql.createConnection({ ...mysqlOptions(this.target, null), multipleStatements: true });
+    } catch (err) {
+      throw mysqlConnectError(err, this.target);
+    }
+    try {
+      for (const s of MYSQL_SESSION_SQL) await c.query(s);
+      await c.query(`SET SESSION foreign_key_checks = ${this.foreignKeyChecks ? 1 : 0}`);
+      const [rows] = await c.query('SELECT @@SESSION.sql_mode AS mode, @@max_allowed_packet AS packet') as unknown as [{ mode: string; packet: string | number }[]];
+      if (!/(^|,)NO_BACKSLASH_ESCAPES(,|$)/.test(rows[0].mode)) {
+        throw new FerryError('CDC_SESSION_MODE', `the target session's sql_mode (${rows[0].mode}) lacks NO_BACKSLASH_ESCAPES after Ferry set it`,
+          { fix: 'check for an init_connect or a proxy on the target that rewrites sql_mode, and remove it for the Ferry user' });
+      }
+      return { conn: c, maxPacket: Number(rows[0].packet) };
+    } catch (err) {
+      await c.end().catch(() => undefined);
+      throw err;
+    }
   }
 
-  /** @internal Applies one batch on `c` in one transaction. */
-  async applyBatch(c: Connection, batch: PreparedTransaction[]): Promise<void> {
+  /** @internal Applies one batch on `c` in one transaction, in as few round trips as the changes allow. */
+  async applyBatch(session: { conn: Connection; maxPacket: number }, batch: PreparedTransaction[]): Promise<void> {
+    const c = session.conn;
     // DDL commits implicitly in MySQL, so a DDL barrier runs before (not inside) the transaction of its mark.
     for (const tx of batch) for (const stmt of tx.ddlSql ?? []) await c.query(stmt);
-    await c.query('START TRANSACTION');
+    const text = new BatchText(c, session.maxPacket);
     try {
-      for (const tx of batch) for (const ch of tx.changes) await this.applyChange(c, ch);
-      const marks = batch.map(() => '(?, ?, ?)').join(', ');
-      await c.execute(`INSERT INTO ${META}.\`cdc_applied\` (task, tx_key, source_tx) VALUES ${marks}`,
-        batch.flatMap((tx) => [this.task, tx.source.key, tx.source.id.slice(0, 200)]));
-      await c.query('COMMIT');
+      for (const tx of batch) for (const ch of tx.changes) await this.applyChange(text, ch);
+      const marks = new Statement().sql(`INSERT INTO ${META}.\`cdc_applied\` (task, tx_key, source_tx) VALUES `);
+      batch.forEach((tx, n) => {
+        marks.sql(n ? ', (' : '(').value(this.task).sql(', ').value(tx.source.key).sql(', ').value(tx.source.id.slice(0, 200)).sql(')');
+      });
+      await text.add(marks);
+      await text.commit();
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
   }
 
-  private async applyChange(c: Connection, ch: TargetRowChange): Promise<void> {
+  private async applyChange(text: BatchText, ch: TargetRowChange): Promise<void> {
     const plan = this.plans()[ch.table];
     const s = this.tableSql(ch.table);
-    const values = (row: (TargetValue | undefined)[]) => s.writable.map((i) => row[i] ?? null);
-    if (ch.kind === 'insert') { await c.execute(s.upsert, values(ch.after as TargetValue[])); return; }
-    if (plan.keyColumns.length === 0) { await this.applyWithoutKey(c, ch, s); return; }
+    const values = (row: readonly (TargetValue | undefined)[]) => s.writable.map((i) => row[i] ?? null);
+    if (ch.kind === 'insert') { await text.addRow(s.insert, values(ch.after as TargetValue[])); return; }
+    if (plan.keyColumns.length === 0) { await this.applyWithoutKey(text, ch, s); return; }
     const oldKey = ch.oldKey as TargetValue[];
-    if (ch.kind === 'delete') { await c.execute(`DELETE FROM ${s.name} WHERE ${s.keyWhere}`, oldKey); return; }
+    if (ch.kind === 'delete') { await text.add(keyWhere(new Statement().sql(`DELETE FROM ${s.name} WHERE `), s, plan, oldKey)); return; }
     const after = ch.after as TargetValue[];
     const keep = ch.unchanged;
     const keyChanged = plan.keyColumns.some((k, i) => !sameValue(after[k], oldKey[i]));
-    if (!keyChanged && !keep?.some(Boolean)) { await c.execute(s.upsert, values(after)); return; }
+    if (!keyChanged && !keep?.some(Boolean)) { await text.addRow(s.insert, values(after)); return; }
     // Key change (or values to keep): UPDATE by the old key, so ON UPDATE CASCADE children follow; a missing
     // row (not copied yet, deleted later on the source) becomes an insert of the new image.
     // At this transaction's commit the source held no other row at the new key, so a row found there on the
     // target is a leftover of an earlier replay of later changes: it goes first, or the UPDATE would collide.
-    if (keyChanged) await c.execute(`DELETE FROM ${s.name} WHERE ${s.keyWhere}`, plan.keyColumns.map((k) => after[k] ?? null));
-    const set = s.writable.filter((i) => !keep?.[i]);
-    const res = await c.execute(`UPDATE ${s.name} SET ${set.map((i) => `${q(s.cols[i])} = ?`).join(', ')} WHERE ${s.keyWhere}`,
-      [...set.map((i) => after[i] ?? null), ...oldKey]);
-    if (matched(res[0]) === 0 && !keep?.some(Boolean)) await c.execute(s.upsert, values(after));
+    if (keyChanged) await text.add(keyWhere(new Statement().sql(`DELETE FROM ${s.name} WHERE `), s, plan, plan.keyColumns.map((k) => after[k])));
+    const update = keyWhere(setList(new Statement().sql(`UPDATE ${s.name}`), s, after, keep).sql(' WHERE '), s, plan, oldKey);
+    if (keep?.some(Boolean)) { await text.add(update); return; }
+    // Only here does a statement's answer decide the next one: the batch is sent up to this UPDATE.
+    if (matchedRows(await text.result(update)) === 0) await text.addRow(s.insert, values(after));
   }
 
   /** No key: match the whole old row, NULL-safe, and touch exactly one row. */
-  private async applyWithoutKey(c: Connection, ch: TargetRowChange, s: TableSql): Promise<void> {
+  private async applyWithoutKey(text: BatchText, ch: TargetRowChange, s: TableSql): Promise<void> {
     const before = ch.before ?? [];
-    const where: string[] = [];
-    const params: (TargetValue)[] = [];
-    s.writable.forEach((i) => {
-      if (before[i] === undefined) return;
-      where.push(`${q(s.cols[i])} <=> ?`);
-      params.push(before[i] as TargetValue);
-    });
-    const cond = where.length > 0 ? where.join(' AND ') : '1 = 1';
-    if (ch.kind === 'delete') { await c.execute(`DELETE FROM ${s.name} WHERE ${cond} LIMIT 1`, params); return; }
-    const after = ch.after as TargetValue[];
-    const set = s.writable.filter((i) => !ch.unchanged?.[i]);
-    await c.execute(`UPDATE ${s.name} SET ${set.map((i) => `${q(s.cols[i])} = ?`).join(', ')} WHERE ${cond} LIMIT 1`,
-      [...set.map((i) => after[i] ?? null), ...params]);
+    const stmt = new Statement();
+    if (ch.kind === 'delete') stmt.sql(`DELETE FROM ${s.name}`);
+    else setList(stmt.sql(`UPDATE ${s.name}`), s, ch.after as TargetValue[], ch.unchanged);
+    let n = 0;
+    for (const i of s.writable) {
+      if (before[i] === undefined) continue;
+      stmt.sql(`${n++ ? ' AND ' : ' WHERE '}${q(s.cols[i])} <=> `).value(before[i] as TargetValue);
+    }
+    await text.add(stmt.sql(' LIMIT 1'));
   }
 
   ddlStatements(ddl: DdlChange, plans: TablePlan[], sourceEngine: 'mysql' | 'postgres'): { statements: string[] } | { reason: string; fix: string } {
@@ -217,7 +245,7 @@ export class MysqlApplier implements TargetApplier {
 
 /** One apply session: a connection that reconnects after a failure. */
 class PreparedWorker {
-  private conn?: Connection;
+  private conn?: { conn: Connection; maxPacket: number };
   constructor(private readonly applier: MysqlApplier) {}
 
   async apply(batch: PreparedTransaction[]): Promise<void> {
@@ -226,12 +254,12 @@ class PreparedWorker {
   }
 
   async reset(): Promise<void> {
-    await this.conn?.end().catch(() => undefined);
+    await this.conn?.conn.end().catch(() => undefined);
     this.conn = await this.applier.session();
   }
 
   async close(): Promise<void> {
-    await this.conn?.end().catch(() => undefined);
+    await this.conn?.conn.end().catch(() => undefined);
     this.conn = undefined;
   }
 }
