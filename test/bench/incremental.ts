@@ -7,7 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { MYSQL_PASSWORD, MYSQL_PORT, PG_PORT, createPgDb, dropMysqlDb, dropPgDb, mariadb, mysqlUrl, pgUrl, uniqueName } from '../helpers/db';
+import { MYSQL_PASSWORD, MYSQL_PORT, PG_PORT, createPgDb, dropMysqlDb, dropPgDb, mariadb, mysqlAdmin, mysqlUrl, pgAdmin, pgUrl, uniqueName } from '../helpers/db';
 import { sizeFor } from './dataset';
 import { FERRY, ferryEnv, writeTask } from './common';
 import { measure } from './measure';
@@ -19,7 +19,14 @@ export interface IncrementalRun {
   sourceTps: number;
   sourceTransactions: number;
   appliedTps: number;
+  /**
+   * Live runs: the end-to-end lag, measured outside Ferry with a heartbeat row (the bench's clock written on the
+   * source every 100 ms, the target polled every 50 ms; lag = now - newest value visible on the target).
+   * Catch-up runs: Ferry's own reported lag at the start of the drain (the backlog's age).
+   */
   maxLagSeconds: number;
+  /** Ferry's own metric (lag events): MySQL commit timestamps have whole seconds, so it can read up to 1 s high. */
+  maxReportedLagSeconds?: number;
   verifyEqual: boolean;
   /** CPU seconds used during the measured phase by each process group (ferry, mariadbd, postgres) and the wall time. */
   cpu?: { wallSeconds: number; ferry: number; mariadbd: number; postgres: number };
@@ -176,14 +183,58 @@ async function verify(task: string, env: NodeJS.ProcessEnv): Promise<boolean> {
   return m.exitCode === 0;
 }
 
-async function target(servers: Servers, engine: 'mysql' | 'postgres'): Promise<{ url: string; drop: () => Promise<void> }> {
+async function target(servers: Servers, engine: 'mysql' | 'postgres'): Promise<{ db: string; url: string; drop: () => Promise<void> }> {
   if (engine === 'postgres') {
     const db = await servers.createPg('bench_cdc_pg');
-    return { url: servers.pgUrl(db), drop: () => servers.dropPg(db) };
+    return { db, url: servers.pgUrl(db), drop: () => servers.dropPg(db) };
   }
   const db = uniqueName('bench_cdc_my');
   servers.mariadb('mysql', `CREATE DATABASE ${db} CHARACTER SET utf8mb4`);
-  return { url: servers.mysqlUrl(db), drop: () => servers.dropMysql(db) };
+  return { db, url: servers.mysqlUrl(db), drop: () => servers.dropMysql(db) };
+}
+
+const HEARTBEAT = 'bench_heartbeat';
+
+/**
+ * End-to-end lag the way pt-heartbeat measures replication: the bench's clock (ms) goes into a row on the source
+ * every 100 ms, the target is polled every 50 ms, and the lag at each poll is now minus the newest clock value the
+ * target shows. It overstates by at most the two intervals and does not depend on Ferry's own metric.
+ */
+async function startHeartbeat(engine: 'mysql' | 'postgres', targetDb: string) {
+  const src = await mysqlAdmin(SRC);
+  const dst = engine === 'mysql' ? await mysqlAdmin(targetDb) : await pgAdmin(targetDb);
+  const read = async (): Promise<number> => {
+    if (engine === 'mysql') {
+      const [rows] = await (dst as Awaited<ReturnType<typeof mysqlAdmin>>).query(`SELECT sent FROM ${HEARTBEAT} WHERE id = 1`);
+      return Number((rows as { sent: string }[])[0]?.sent ?? 0);
+    }
+    const r = await (dst as Awaited<ReturnType<typeof pgAdmin>>).query(`SELECT sent FROM public.${HEARTBEAT} WHERE id = 1`);
+    return Number(r.rows[0]?.sent ?? 0);
+  };
+  let max = 0;
+  let running = true;
+  const writer = (async () => {
+    while (running) {
+      await src.query(`UPDATE ${HEARTBEAT} SET sent = ? WHERE id = 1`, [Date.now()]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const poller = (async () => {
+    while (running) {
+      const sent = await read();
+      if (sent > 0) max = Math.max(max, (Date.now() - sent) / 1000);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    max: () => max,
+    stop: async () => {
+      running = false;
+      await Promise.all([writer, poller]);
+      await src.end();
+      await dst.end();
+    },
+  };
 }
 
 export async function runIncrementalBench(scale: number, work: string): Promise<{ servers: string; runs: IncrementalRun[] }> {
@@ -228,9 +279,11 @@ export async function runIncrementalBench(scale: number, work: string): Promise<
       createSbtest(servers, SRC, size);
       const t = await target(servers, engine);
       try {
-        const task = writeTask(work, `bench-cdc-${engine}-live-${workers}`, servers.mysqlUrl(SRC), t.url, ['schema', 'full', 'incremental'], ['sbtest*'], workers);
+        mariadb(SRC, `CREATE TABLE ${HEARTBEAT} (id int PRIMARY KEY, sent bigint NOT NULL); INSERT INTO ${HEARTBEAT} VALUES (1, 0)`);
+        const task = writeTask(work, `bench-cdc-${engine}-live-${workers}`, servers.mysqlUrl(SRC), t.url, ['schema', 'full', 'incremental'], ['sbtest*', HEARTBEAT], workers);
         const run = follow(task, env);
         await waitFor(run.caughtUp, 10 * 60_000, 'the initial catch-up', run.exited);
+        const beat = await startHeartbeat(engine, t.db);
         run.track(true);
         const cpu = cpuMeter(servers);
         cpu.watch(run.pid);
@@ -239,12 +292,14 @@ export async function runIncrementalBench(scale: number, work: string): Promise<
         // Caught up means a lag report made after the load ended says so, and the source's last write is applied.
         const seen = run.lagEvents();
         await waitFor(() => run.lagEvents() > seen + 2 && run.caughtUp(), 10 * 60_000, 'catch-up after the load', run.exited);
+        await beat.stop();
         run.track(false);
         await run.stop();
         const equal = await verify(task, env);
+        const lag = Math.round(beat.max() * 100) / 100;
         runs.push({ pair, mode: 'live', workers, sourceTps: load.tps, sourceTransactions: load.transactions,
-          appliedTps: load.tps, maxLagSeconds: Math.round(run.maxLag() * 100) / 100, verifyEqual: equal, cpu: used });
-        process.stderr.write(`[bench] ${pair} live workers=${workers}: source ${load.tps} tx/s, max lag ${run.maxLag().toFixed(2)} s; cpu during the load ${JSON.stringify(used)}; verify ${equal ? 'equal' : 'DIFFERENT'}\n`);
+          appliedTps: load.tps, maxLagSeconds: lag, maxReportedLagSeconds: Math.round(run.maxLag() * 100) / 100, verifyEqual: equal, cpu: used });
+        process.stderr.write(`[bench] ${pair} live workers=${workers}: source ${load.tps} tx/s, max lag ${lag.toFixed(2)} s (heartbeat; Ferry reported ${run.maxLag().toFixed(2)} s); cpu during the load ${JSON.stringify(used)}; verify ${equal ? 'equal' : 'DIFFERENT'}\n`);
       } catch (err) {
         runs.push(failedRun(pair, 'live', workers, err));
       } finally {
@@ -263,10 +318,10 @@ function failedRun(pair: string, mode: IncrementalRun['mode'], workers: number, 
 }
 
 function printIncremental(runs: IncrementalRun[]): void {
-  process.stdout.write('\npair              mode      workers  source tx/s  applied tx/s  max lag s  cpu s ferry/mariadbd/postgres (wall)  verify\n');
+  process.stdout.write('\npair              mode      workers  source tx/s  applied tx/s  max lag s (ferry)  cpu s ferry/mariadbd/postgres (wall)  verify\n');
   for (const r of runs) {
     const cpu = r.cpu ? `${r.cpu.ferry}/${r.cpu.mariadbd}/${r.cpu.postgres} (${r.cpu.wallSeconds})` : '';
-    process.stdout.write(`${r.pair.padEnd(18)}${r.mode.padEnd(10)}${String(r.workers).padEnd(9)}${String(r.sourceTps).padEnd(13)}${String(r.appliedTps).padEnd(14)}${String(r.maxLagSeconds).padEnd(11)}${cpu.padEnd(33)}${r.error ? `FAILED: ${r.error}` : r.verifyEqual ? 'equal' : 'DIFFERENT'}\n`);
+    process.stdout.write(`${r.pair.padEnd(18)}${r.mode.padEnd(10)}${String(r.workers).padEnd(9)}${String(r.sourceTps).padEnd(13)}${String(r.appliedTps).padEnd(14)}${`${r.maxLagSeconds}${r.maxReportedLagSeconds === undefined ? '' : ` (${r.maxReportedLagSeconds})`}`.padEnd(19)}${cpu.padEnd(33)}${r.error ? `FAILED: ${r.error}` : r.verifyEqual ? 'equal' : 'DIFFERENT'}\n`);
   }
   for (const pair of new Set(runs.map((r) => r.pair))) {
     const one = runs.find((r) => r.pair === pair && r.mode === 'catch-up' && r.workers === 1);
