@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { MYSQL_PASSWORD, MYSQL_PORT, PG_PORT, createPgDb, dropMysqlDb, dropPgDb, mariadb, mysqlAdmin, mysqlUrl, pgAdmin, pgUrl, uniqueName } from '../helpers/db';
-import { sizeFor } from './dataset';
+import { createMariadbDataset, sizeFor } from './dataset';
 import { FERRY, ferryEnv, writeTask } from './common';
 import { measure } from './measure';
 
@@ -58,20 +58,6 @@ function openServers(): Servers {
     createPg: createPgDb, dropPg: dropPgDb, dropMysql: dropMysqlDb,
     env: (engine) => ferryEnv('mysql', engine),
   };
-}
-
-/** sysbench's sbtest shape with deterministic rows (oltp_write_only runs against it). */
-function createSbtest(servers: Servers, db: string, size: ReturnType<typeof sizeFor>): void {
-  servers.mariadb('mysql', `DROP DATABASE IF EXISTS \`${db}\`; CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4`);
-  const stmts: string[] = [];
-  for (let i = 1; i <= size.sbtestTables; i++) {
-    stmts.push(`CREATE TABLE sbtest${i} (id INT NOT NULL AUTO_INCREMENT, k INT NOT NULL DEFAULT 0, c CHAR(120) NOT NULL DEFAULT '',
-      pad CHAR(60) NOT NULL DEFAULT '', PRIMARY KEY (id), KEY k_1 (k)) ENGINE=InnoDB`);
-    stmts.push(`INSERT INTO sbtest${i} (id, k, c, pad) SELECT seq, 1 + (seq * 2654435761 + ${i}) % ${size.sbtestRows},
-      LEFT(CONCAT_WS('-', MD5(seq), MD5(seq + ${i}), MD5(seq * 3), MD5(seq * 7)), 119), LEFT(CONCAT(MD5(-seq), MD5(seq * 5 + ${i})), 59)
-      FROM seq_1_to_${size.sbtestRows}`);
-  }
-  servers.mariadb(db, stmts.join(';\n'));
 }
 
 /** CPU seconds (user + system, reaped children included) of the process listening on `port`. */
@@ -249,7 +235,7 @@ export async function runIncrementalBench(scale: number, work: string): Promise<
     const env = servers.env(engine);
     // Throughput: a backlog of `seconds` of sysbench writes, drained with 1 and with N workers.
     for (const workers of [1, workersN]) {
-      createSbtest(servers, SRC, size);
+      createMariadbDataset(SRC, size, false);
       const t = await target(servers, engine);
       try {
         const task = writeTask(work, `bench-cdc-${engine}-${workers}`, servers.mysqlUrl(SRC), t.url, ['schema', 'full', 'incremental'], ['sbtest*'], workers);
@@ -276,7 +262,7 @@ export async function runIncrementalBench(scale: number, work: string): Promise<
     }
     // Lag: Ferry replicating live while sysbench runs with 4 threads, with 1 and N workers.
     for (const workers of [1, workersN]) {
-      createSbtest(servers, SRC, size);
+      createMariadbDataset(SRC, size, false);
       const t = await target(servers, engine);
       try {
         mariadb(SRC, `CREATE TABLE ${HEARTBEAT} (id int PRIMARY KEY, sent bigint NOT NULL); INSERT INTO ${HEARTBEAT} VALUES (1, 0)`);
