@@ -333,7 +333,17 @@ export class BinlogReader implements ChangeStream {
 
   private skipped(h: ReturnType<typeof readHeader>): void {
     if (h.nextPos > 0) this.pos = h.nextPos;
-    this.push({ kind: 'position', sourceTime: (h.timestamp || this.lastTimestamp) * 1000, position: this.position(), caughtUp: false });
+    this.push({ kind: 'position', sourceTime: this.eventTime(h), position: this.position(), caughtUp: false });
+  }
+
+  /**
+   * When the source wrote the event, in ms: the log keeps whole seconds only, so the latest time that agrees with
+   * both the logged second and the moment the event reached Ferry (a live event is read as it commits). Lag from
+   * the logged second alone reads up to a second high; this reads it as it is, never lower than the log allows.
+   */
+  private eventTime(h: ReturnType<typeof readHeader>): number {
+    const second = (h.timestamp || this.lastTimestamp) * 1000;
+    return Math.max(second, Math.min(Date.now(), second + 999));
   }
 
   private commit(h: ReturnType<typeof readHeader>, id?: string): void {
@@ -344,7 +354,7 @@ export class BinlogReader implements ChangeStream {
     const resumeFrom = this.position();
     const out: SourceTransaction = {
       key: binlogKey(resumeFrom), id: tx.gtid ?? id ?? tx.id, resumeFrom,
-      commitTime: (h.timestamp || this.lastTimestamp) * 1000, changes: tx.changes, bytes: tx.bytes,
+      commitTime: this.eventTime(h), changes: tx.changes, bytes: tx.bytes,
     };
     if (tx.ddl) out.ddl = tx.ddl;
     this.push({ kind: 'transaction', tx: out });
