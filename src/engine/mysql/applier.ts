@@ -45,6 +45,11 @@ function tableSql(plan: TablePlan): TableSql {
 const sameValue = (a: TargetValue | undefined, b: TargetValue | undefined) =>
   Buffer.isBuffer(a) && Buffer.isBuffer(b) ? a.equals(b) : a === b;
 
+function noFormat(sql: string, values: unknown): string {
+  if (Array.isArray(values) && values.length > 0) throw new FerryError('CDC_APPLY_QUERY', 'internal: values passed to query() on an apply session', { fix: 'report this as a bug' });
+  return sql;
+}
+
 /** `col1 = v1 AND col2 = v2` for the key columns. */
 function keyWhere(stmt: Statement, s: TableSql, plan: TablePlan, key: readonly (TargetValue | undefined)[]): Statement {
   plan.keyColumns.forEach((k, n) => { stmt.sql(`${n ? ' AND ' : ''}${q(s.cols[k])} = `).value(key[n] ?? null); });
@@ -138,7 +143,9 @@ export class MysqlApplier implements TargetApplier {
   async session(): Promise<{ conn: Connection; maxPacket: number }> {
     let c: Connection;
     try {
-      c = await mysql.createConnection({ ...mysqlOptions(this.target, null), multipleStatements: true });
+      // Every query on this session is complete SQL (values already inlined): mysql2 must not scan it for
+      // placeholders with its own idea of the sql_mode.
+      c = await mysql.createConnection({ ...mysqlOptions(this.target, null), multipleStatements: true, queryFormat: noFormat });
     } catch (err) {
       throw mysqlConnectError(err, this.target);
     }
