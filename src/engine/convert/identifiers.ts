@@ -272,6 +272,6 @@ export function renameIndex(i: Index, table: QualifiedName, ids: IdentifierMap, 
     name: ids.constraint(table, i.name),
     parts: i.parts.map((p) => (p.column !== undefined ? { ...p, column: ids.column(table, p.column) }
       : { ...p, expression: p.expression && rewriteExpression ? rewriteExpression(p.expression) : p.expression })),
-    include: i.include?.map((c) => ids.column(table, c)),
+    ...(i.include ? { include: i.include.map((c) => ids.column(table, c)) } : {}),
   };
 }
