@@ -1,5 +1,6 @@
 // Applies replicated transactions to a MySQL/MariaDB target idempotently, recording each applied source
 // transaction in ferry_meta.cdc_applied in the same target transaction (exactly-once).
+import mysql from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
 import type { ConnectionConfig } from '../connection';
 import type { TargetValue } from '../convert/types';
@@ -9,10 +10,9 @@ import { MYSQL_SESSION_SQL } from '../sessions';
 import type { DdlChange, PreparedTransaction, TargetRowChange } from '../cdc/events';
 import type { CdcState, TargetApplier } from '../cdc/target';
 import type { TablePlan } from '../cdc/writeset';
-import mysql from 'mysql2/promise';
 import { FerryError } from '../errors';
 import { BatchText, type RowInsert, Statement, matchedRows } from './apply-batch';
-import { mysqlConnectError, mysqlOptions, quoteMysqlIdent as q, connectMysql } from './connect';
+import { connectMysql, mysqlConnectError, mysqlOptions, quoteMysqlIdent as q } from './connect';
 
 const META = '`ferry_meta`';
 
