@@ -333,8 +333,9 @@ export class MysqlCopyTextStream extends Readable implements RawRowSink {
   }
 
   /**
-   * The row's values as the value reader yields them: text as strings, binary columns as Buffers. Large
-   * values are views of the packet (not copies): mysql2 allocates every packet afresh and keeps no reference.
+   * The row's values as the value reader yields them: text as strings, binary columns as Buffers. Binary values
+   * are views of the packet, not copies: only rows of LARGE_ROW bytes or more come here (a converter error
+   * aside), and mysql2 assembles such a packet, which spans many socket reads, in a buffer of its own.
    */
   private decodeRow(buf: Buffer, start: number, end: number): SourceValue[] {
     const row: SourceValue[] = new Array(this.plans.length);
