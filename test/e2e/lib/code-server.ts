@@ -148,7 +148,10 @@ export class CodeServer {
     if (!existsSync(logs)) return '';
     const sessions = readdirSync(logs).sort().reverse();
     for (const session of sessions) {
-      for (const host of readdirSync(path.join(logs, session)).filter((d) => d.startsWith('exthost'))) {
+      // A window reload starts a new extension host (exthost2, …) in the same session: the newest one first.
+      const hosts = readdirSync(path.join(logs, session)).filter((d) => d.startsWith('exthost'))
+        .sort((a, b) => Number(b.replace(/\D/g, '') || 0) - Number(a.replace(/\D/g, '') || 0));
+      for (const host of hosts) {
         const hostDir = path.join(logs, session, host);
         for (const ext of readdirSync(hostDir)) {
           const file = path.join(hostDir, ext, `${channel}.log`);
