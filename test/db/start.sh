@@ -50,6 +50,17 @@ pg_tuning() {
     'full_page_writes = off' 'max_wal_size = 4GB'
 }
 
+# Runs a command that starts a server with no file descriptor above 2 inherited: a caller's lock file (e.g.
+# `flock /tmp/x.lock npm run bench`) must not stay locked for as long as the server lives.
+# Call it in a subshell: it replaces the shell it runs in.
+without_inherited_fds() {
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi
+  done
+  exec "$@"
+}
+
 start_mariadb() {
   local dir=$FERRY_DB_DIR/mariadb sock=$FERRY_DB_DIR/mariadb/mysqld.sock
   if [ -S "$sock" ] && mariadb-admin --socket="$sock" -uroot -p"$FERRY_MYSQL_PASSWORD" ping >/dev/null 2>&1; then
@@ -90,7 +101,7 @@ CNF
     local fresh=1
   fi
   local auth=(-p"$FERRY_MYSQL_PASSWORD"); [ "${fresh:-}" = 1 ] && auth=(--skip-password)
-  setsid mariadbd --defaults-file="$dir/my.cnf" >/dev/null 2>&1 < /dev/null &
+  (without_inherited_fds setsid mariadbd --defaults-file="$dir/my.cnf" >/dev/null 2>&1 < /dev/null) &
   for _ in $(seq 1 120); do
     if [ -S "$sock" ] && mariadb-admin --socket="$sock" -uroot "${auth[@]}" ping >/dev/null 2>&1; then break; fi
     sleep 0.25
@@ -140,7 +151,7 @@ CONF
 host replication all 127.0.0.1/32 scram-sha-256
 HBA
   fi
-  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
+  (without_inherited_fds "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null)
   log "PostgreSQL on 127.0.0.1:$FERRY_PG_PORT"
 }
 
