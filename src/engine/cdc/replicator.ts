@@ -101,6 +101,9 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
     let sawLive = false;
     let saving = false;
     const tick = async () => {
+      // A batch that failed for good stops the run now, not when the source next sends something: an idle
+      // source would otherwise leave the failure unreported and the queue standing still.
+      if (scheduler.error && !stop.signal.aborted) { stop.abort(); return; }
       if (saving) return;
       saving = true;
       try {

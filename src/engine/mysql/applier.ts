@@ -51,8 +51,21 @@ function noFormat(sql: string, values: unknown): string {
 }
 
 /** `col1 = v1 AND col2 = v2` for the key columns. */
+/**
+ * `value` as the right side of a comparison with column `i`. A BIT column compares as a number (a byte string
+ * there is a DECIMAL conversion error in an UPDATE), a single-precision FLOAT only equals a value rounded to
+ * single precision (its decimal text, e.g. 1.234 of a FLOAT(7,3), is a different double).
+ */
+function compared(stmt: Statement, plan: TablePlan, i: number, value: TargetValue): Statement {
+  const t = plan.mapping.columns[i].target.type;
+  const base = t.kind === 'domain' ? t.base : t;
+  if (base.kind === 'bit' && Buffer.isBuffer(value)) return stmt.value(value.length === 0 ? '0' : BigInt(`0x${value.toString('hex')}`).toString());
+  if (base.kind === 'float' && base.bytes === 4 && value !== null) return stmt.sql('CAST(').value(value).sql(' AS FLOAT)');
+  return stmt.value(value);
+}
+
 function keyWhere(stmt: Statement, s: TableSql, plan: TablePlan, key: readonly (TargetValue | undefined)[]): Statement {
-  plan.keyColumns.forEach((k, n) => { stmt.sql(`${n ? ' AND ' : ''}${q(s.cols[k])} = `).value(key[n] ?? null); });
+  plan.keyColumns.forEach((k, n) => { compared(stmt.sql(`${n ? ' AND ' : ''}${q(s.cols[k])} = `), plan, k, key[n] ?? null); });
   return stmt;
 }
 
@@ -189,7 +202,7 @@ export class MysqlApplier implements TargetApplier {
     const s = this.tableSql(ch.table);
     const values = (row: readonly (TargetValue | undefined)[]) => s.writable.map((i) => row[i] ?? null);
     if (ch.kind === 'insert') { await text.addRow(s.insert, values(ch.after as TargetValue[])); return; }
-    if (plan.keyColumns.length === 0) { await this.applyWithoutKey(text, ch, s); return; }
+    if (plan.keyColumns.length === 0) { await this.applyWithoutKey(text, ch, s, plan); return; }
     const oldKey = ch.oldKey as TargetValue[];
     if (ch.kind === 'delete') { await text.add(keyWhere(new Statement().sql(`DELETE FROM ${s.name} WHERE `), s, plan, oldKey)); return; }
     const after = ch.after as TargetValue[];
@@ -208,7 +221,7 @@ export class MysqlApplier implements TargetApplier {
   }
 
   /** No key: match the whole old row, NULL-safe, and touch exactly one row. */
-  private async applyWithoutKey(text: BatchText, ch: TargetRowChange, s: TableSql): Promise<void> {
+  private async applyWithoutKey(text: BatchText, ch: TargetRowChange, s: TableSql, plan: TablePlan): Promise<void> {
     const before = ch.before ?? [];
     const stmt = new Statement();
     if (ch.kind === 'delete') stmt.sql(`DELETE FROM ${s.name}`);
@@ -216,7 +229,7 @@ export class MysqlApplier implements TargetApplier {
     let n = 0;
     for (const i of s.writable) {
       if (before[i] === undefined) continue;
-      stmt.sql(`${n++ ? ' AND ' : ' WHERE '}${q(s.cols[i])} <=> `).value(before[i] as TargetValue);
+      compared(stmt.sql(`${n++ ? ' AND ' : ' WHERE '}${q(s.cols[i])} <=> `), plan, i, before[i] as TargetValue);
     }
     await text.add(stmt.sql(' LIMIT 1'));
   }
