@@ -154,7 +154,7 @@ export class TaskRunner {
             const replicating = task.phases.includes('incremental');
             const resume = details.postDataStarted === true;
             if (!resume) await meta.saveTask({ details: { postDataStarted: true } });
-            assertApplied(await applyPhases(target, report, ['post-data', 'finalize'], { events, signal, resume, only: (o) => !replicating || !isTrigger(o) }));
+            assertApplied(await applyPhases(target, report, ['post-data', 'finalize'], { events, signal, resume, parallel: task.parallelism, only: (o) => !replicating || !isTrigger(o) }));
             await meta.saveTask({ details: { postDataApplied: true } });
           });
         }

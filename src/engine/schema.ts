@@ -98,6 +98,51 @@ export interface ApplyOptions {
    * pre-data runs object by object so the rest can continue.
    */
   resume?: boolean;
+  /**
+   * Sessions for the post-data phase: indexes and constraints, then foreign keys, each built on this many
+   * sessions at once (one table at a time per session, so two builds never queue on one table's lock).
+   */
+  parallel?: number;
+}
+
+/** The table an index, constraint or foreign key belongs to (its first table dependency), for grouping builds. */
+function tableOf(o: ConvertedObject): string {
+  return o.dependsOn.find((d) => d.startsWith('table:')) ?? o.id;
+}
+
+/**
+ * Post-data objects in waves: indexes and constraints (a foreign key may need a unique index of the table it
+ * references), then foreign keys, each wave's tables spread over `parallel` sessions; views, triggers and the rest
+ * after them, in order, on `session`.
+ */
+async function applyPostData(target: ConnectionConfig, session: SqlSession, objects: ConvertedObject[], opts: ApplyOptions & { parallel: number }): Promise<ObjectResult[]> {
+  const results: ObjectResult[] = [];
+  // An object waiting on another object of this phase (an index of a partition on its parent's) keeps its order.
+  const ids = new Set(objects.map((o) => o.id));
+  const free = (o: ConvertedObject) => o.dependsOn.every((d) => !ids.has(d));
+  const waves = [
+    objects.filter((o) => (o.kind === 'index' || o.kind === 'constraint') && free(o)),
+    objects.filter((o) => o.kind === 'foreign_key' && free(o)),
+  ];
+  for (const wave of waves) {
+    const groups = new Map<string, ConvertedObject[]>();
+    for (const o of wave) groups.set(tableOf(o), [...(groups.get(tableOf(o)) ?? []), o]);
+    const queue = [...groups.values()].sort((a, b) => b.length - a.length);
+    const worker = async (s: SqlSession) => {
+      for (let g = queue.shift(); g; g = queue.shift()) results.push(...await applyOneByOne(s, g, target.engine, opts));
+    };
+    const extra = Math.min(opts.parallel, queue.length) - 1;
+    const sessions: SqlSession[] = [];
+    try {
+      for (let i = 0; i < extra; i++) sessions.push(await openSession(target));
+      await Promise.all([worker(session), ...sessions.map(worker)]);
+    } finally {
+      for (const s of sessions) await s.close().catch(() => undefined);
+    }
+  }
+  const rest = objects.filter((o) => !waves.some((w) => w.includes(o)));
+  results.push(...await applyOneByOne(session, rest, target.engine, opts));
+  return results;
 }
 
 export async function applyPhases(target: ConnectionConfig, report: ConversionReport, phases: DdlPhase[],
@@ -111,6 +156,8 @@ export async function applyPhases(target: ConnectionConfig, report: ConversionRe
       if (objects.length === 0) continue;
       if (target.engine === 'postgres' && phase === 'pre-data' && !opts.resume) {
         results.push(...await applyAtomically(session, objects, opts));
+      } else if (phase === 'post-data' && (opts.parallel ?? 1) > 1) {
+        results.push(...await applyPostData(target, session, objects, { ...opts, parallel: opts.parallel ?? 1 }));
       } else {
         results.push(...await applyOneByOne(session, objects, target.engine, opts));
       }

@@ -130,9 +130,11 @@ async function fullLoadBench(scale: number, work: string): Promise<{ runs: Run[]
     writeFileSync(cnf, `[client]\nuser=root\npassword=${MYSQL_PASSWORD}\nhost=127.0.0.1\nport=${MYSQL_PORT}\n[mydumper]\nuser=root\npassword=${MYSQL_PASSWORD}\nhost=127.0.0.1\nport=${MYSQL_PORT}\n[myloader]\nuser=root\npassword=${MYSQL_PASSWORD}\nhost=127.0.0.1\nport=${MYSQL_PORT}\n`, { mode: 0o600 });
     // mydumper 0.10 ignores -T with -B here; the regex selects exactly the sbtest tables.
     const script = `rm -rf ${dump} && mydumper --defaults-file=${cnf} -h 127.0.0.1 -P ${MYSQL_PORT} -u root --regex '^${src}\\.sbtest' -o ${dump} -t 4 -r 100000 \
-&& myloader --defaults-file=${cnf} -h 127.0.0.1 -P ${MYSQL_PORT} -u root -d ${dump} -B ${target} -t 4 -o`;
+&& myloader --defaults-file=${cnf} -h 127.0.0.1 -P ${MYSQL_PORT} -u root -d ${dump} -B ${target} -t 4 -o -e`;
     const peer = await measurePeer(script, 'mydumper/myloader');
-    record('mysql->mysql', 'mydumper/myloader', peer.m, sbRows, sbMb, `-t 4, 100000-row chunks${peer.note}`);
+    // -e: myloader writes the target's binlog as Ferry does (by default it turns it off for its sessions); the
+    // same durability and replication duties on both sides.
+    record('mysql->mysql', 'mydumper/myloader', peer.m, sbRows, sbMb, `-t 4, 100000-row chunks, -e (target binlog on, as Ferry keeps it)${peer.note}`);
     assertCopied(sbRows, sb.map((t) => Number(mariadb(target, `SELECT count(*) FROM ${t}`).trim())), 'mydumper/myloader');
     rmSync(cnf, { force: true });
     rmSync(dump, { recursive: true, force: true });
