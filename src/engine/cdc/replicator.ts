@@ -100,6 +100,7 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
     let caughtUp = false;
     let sawLive = false;
     let saving = false;
+    let saveFailing = false;
     const tick = async () => {
       // A batch that failed for good stops the run now, not when the source next sends something: an idle
       // source would otherwise leave the failure unreported and the queue standing still.
@@ -114,6 +115,7 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
           appliedRowsPerSecond: rates.rows, position: formatPosition(low.position) });
         if (mark.dirty()) {
           await applier.saveLowWater(low.key, low.position, seconds);
+          saveFailing = false;
           mark.saved();
           reader?.confirm(low.position);
           ctx.events.emit({ type: 'checkpoint', phase: 'incremental', position: formatPosition(low.position) });
@@ -126,7 +128,12 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
           stop.abort();
         }
       } catch (err) {
-        ctx.events.log(`incremental: saving the low-water mark failed: ${(err as Error).message}`, 'debug');
+        // Retried at the next tick on a new session; said once per failure streak, not every half second.
+        if (!saveFailing) {
+          ctx.events.emit({ type: 'warning', code: 'CDC_MARK_NOT_SAVED', message: `saving the applied position on the target failed: ${(err as Error).message}; retrying on a new session`,
+            fix: 'nothing to do if it recovers; while it fails, the source keeps its log from the last saved position' });
+        }
+        saveFailing = true;
       } finally {
         saving = false;
       }

@@ -139,6 +139,10 @@ export class MysqlApplier implements TargetApplier {
       await c.query('COMMIT');
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
+      // A killed or lost session is not reused: the next save opens a new one (else the mark never moves again,
+      // and neither does the source position Ferry confirms).
+      this.admin = undefined;
+      c.destroy();
       throw err;
     }
   }

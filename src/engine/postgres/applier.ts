@@ -187,6 +187,10 @@ export class PostgresApplier implements TargetApplier {
       await c.query('COMMIT');
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
+      // A killed or lost session is not reused: the next save opens a new one (else the mark never moves again,
+      // and neither does the slot's confirmed position, which holds WAL on the source and a source shutdown).
+      this.admin = undefined;
+      await c.end().catch(() => undefined);
       throw err;
     }
   }
