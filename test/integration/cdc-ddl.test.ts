@@ -53,3 +53,13 @@ for (const [src, dst] of PAIRS.filter(([s, d]) => !(s === 'mysql' && d === 'mysq
     assert.deepEqual(await target.rows('SELECT id, label FROM a ORDER BY id'), [['1', 'uno'], ['2', 'two'], ['3', 'before ddl'], ['4', 'after ddl']]);
   });
 }
+
+for (const [src, dst] of PAIRS) {
+  test(`${src} -> ${dst}: a TRUNCATE on the source empties the target table in its place in the log`, { timeout: 240_000 }, async (t) => {
+    const { source, targetShows, stop } = await startLiveRun(t, src, dst, `ddl-trunc-${src}-${dst}`, SETUP);
+    await source.sql(["INSERT INTO b VALUES (2, 20, 'y')", 'TRUNCATE TABLE b', "INSERT INTO b VALUES (3, 30, 'z')", "INSERT INTO a VALUES (3, 'three')"]);
+    await targetShows('b with only the row after the TRUNCATE', 'SELECT id, n FROM b ORDER BY id', [['3', '30']]);
+    await targetShows('a untouched', 'SELECT id, v FROM a ORDER BY id', [['1', 'one'], ['2', 'two'], ['3', 'three']]);
+    await stop();
+  });
+}

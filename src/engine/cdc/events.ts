@@ -82,6 +82,11 @@ export interface PreparedTransaction {
   bytes?: number;
 }
 
+/** A TRUNCATE from either source: pgoutput's Truncate message, or a MySQL TRUNCATE statement. */
+export function isTruncate(ddl: DdlChange): boolean {
+  return ddl.truncate !== undefined || /^\s*TRUNCATE\b/i.test(ddl.statement);
+}
+
 /** What a change stream yields: committed transactions in commit order, and position/liveness notes. */
 export type StreamItem =
   | { kind: 'transaction'; tx: SourceTransaction }

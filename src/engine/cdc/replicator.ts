@@ -15,10 +15,10 @@ import { MysqlApplier } from '../mysql/applier';
 import { LogicalReader } from '../postgres/logical';
 import { PostgresApplier } from '../postgres/applier';
 import { pgClientConfig } from '../postgres/connect';
-import type { ChangeStream, PreparedTransaction, SourceTransaction } from './events';
+import { type ChangeStream, type PreparedTransaction, type SourceTransaction, isTruncate } from './events';
 import { DependencyScheduler } from './scheduler';
 import type { TargetApplier } from './target';
-import { type TablePlan, planTables, prepareTransaction } from './writeset';
+import { planTables, prepareTransaction } from './writeset';
 import { LowWaterMark } from './low-water';
 import { LagMeter } from './lag';
 import { convertSourceDdl } from './ddl-convert';
@@ -145,10 +145,9 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
       if (tx.ddl) {
         // A PostgreSQL relation change, and any DDL across engines, goes through the schema rules (defaults, types);
         // TRUNCATE and same-engine MySQL statements are the target applier's to adapt.
-        const isTruncate = tx.ddl.truncate !== undefined || /^\s*TRUNCATE\b/i.test(tx.ddl.statement);
         let ddl: { statements: string[] } | { reason: string; fix: string };
         let mappings: TableMapping[] | undefined;
-        if (!isTruncate && (tx.ddl.relation !== undefined || ctx.source.engine !== ctx.target.engine)) {
+        if (!isTruncate(tx.ddl) && (tx.ddl.relation !== undefined || ctx.source.engine !== ctx.target.engine)) {
           const r = await convertSourceDdl(ctx.task, ctx.source, ctx.target, tx.ddl.tables, plans.map((p) => p.mapping), tx.ddl.columns);
           if ('reason' in r) ddl = r;
           else {
@@ -157,7 +156,7 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
             if (r.statements.length === 0) ctx.events.log(`incremental: source DDL on ${tx.ddl.tables.map(qualifiedKey).join(', ')} changed no migrated column; nothing to apply (${tx.ddl.statement.slice(0, 120)})`);
           }
         } else {
-          ddl = applier.ddlStatements(tx.ddl, plans, ctx.source.engine);
+          ddl = applier.ddlStatements(tx.ddl, plans);
         }
         const prepared = prepareTransaction({ ...tx, changes: [] }, planMap);
         if ('reason' in ddl) {
@@ -173,17 +172,14 @@ export async function runIncremental(ctx: IncrementalContext): Promise<Increment
         }
         prepared.ddlSql = ddl.statements;
         // Later rows of these tables come in the new column order: the mapping follows the source.
-        if (mappings) {
-          const byKey = new Map(mappings.map((m) => [qualifiedKey(m.source), m]));
-          plans = planTables(plans.map((p) => byKey.get(qualifiedKey(p.mapping.source)) ?? p.mapping));
-          planMap = byName();
-          for (const t of tx.ddl.tables) { const p = planMap.get(qualifiedKey(t)); if (p) applier.invalidate(p.index); }
-        } else if (ctx.source.engine === ctx.target.engine && tx.ddl.columns) {
-          plans = plans.map((p) => {
-            const cols = tx.ddl?.columns?.[qualifiedKey(p.mapping.source)];
-            return cols ? reshape(p, cols) : p;
-          });
-          plans = planTables(plans.map((p) => p.mapping));
+        // Converted mappings, or (same engine) the old ones reshaped to the source's new column list.
+        const columns = tx.ddl.columns;
+        const next = mappings ? new Map(mappings.map((m) => [qualifiedKey(m.source), m]))
+          : ctx.source.engine === ctx.target.engine && columns
+            ? new Map(plans.filter((p) => columns[qualifiedKey(p.mapping.source)]).map((p) => [qualifiedKey(p.mapping.source), reshape(p.mapping, columns[qualifiedKey(p.mapping.source)])]))
+            : undefined;
+        if (next) {
+          plans = planTables(plans.map((p) => next.get(qualifiedKey(p.mapping.source)) ?? p.mapping));
           planMap = byName();
           for (const t of tx.ddl.tables) { const p = planMap.get(qualifiedKey(t)); if (p) applier.invalidate(p.index); }
         }
@@ -272,18 +268,16 @@ async function openLookup(source: ConnectionConfig): Promise<pg.Client> {
   return c;
 }
 
-/** A table plan whose source/target columns follow the live source column list after a same-engine DDL. */
-function reshape(plan: TablePlan, columns: string[]): TablePlan {
-  const m = plan.mapping;
+/** A table mapping whose source/target columns follow the live source column list after a same-engine DDL. */
+function reshape(m: TableMapping, columns: string[]): TableMapping {
   const newCols = columns.map((name) => m.columns.find((c) => c.source.name === name) ?? (() => {
     const col = { name, type: { kind: 'other' as const, native: '' }, native: '', nullable: true };
     return { source: col, target: { ...col } };
   })());
-  const mapping: TableMapping = {
+  return {
     ...m,
     source: { ...m.source, columns: newCols.map((c) => c.source) },
     target: { ...m.target, columns: newCols.map((c) => c.target) },
     columns: newCols,
   };
-  return { ...plan, mapping };
 }

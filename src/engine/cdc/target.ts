@@ -23,6 +23,6 @@ export interface TargetApplier {
    * reason it cannot be applied automatically (the table then pauses). Column changes of a PostgreSQL source and
    * every change across engines go through the schema rules instead (cdc/ddl-convert.ts).
    */
-  ddlStatements(ddl: DdlChange, plans: TablePlan[], sourceEngine: 'mysql' | 'postgres'): { statements: string[] } | { reason: string; fix: string };
+  ddlStatements(ddl: DdlChange, plans: TablePlan[]): { statements: string[] } | { reason: string; fix: string };
   close(): Promise<void>;
 }

@@ -7,7 +7,7 @@ import type { TargetValue } from '../convert/types';
 import { qualifiedKey } from '../model';
 import type { SourcePosition } from '../position';
 import { MYSQL_SESSION_SQL } from '../sessions';
-import type { DdlChange, PreparedTransaction, TargetRowChange } from '../cdc/events';
+import { type DdlChange, type PreparedTransaction, type TargetRowChange, isTruncate } from '../cdc/events';
 import type { CdcState, TargetApplier } from '../cdc/target';
 import type { TablePlan } from '../cdc/writeset';
 import { FerryError } from '../errors';
@@ -238,16 +238,12 @@ export class MysqlApplier implements TargetApplier {
     await text.add(stmt.sql(' LIMIT 1'));
   }
 
-  ddlStatements(ddl: DdlChange, plans: TablePlan[], sourceEngine: 'mysql' | 'postgres'): { statements: string[] } | { reason: string; fix: string } {
+  ddlStatements(ddl: DdlChange, plans: TablePlan[]): { statements: string[] } | { reason: string; fix: string } {
     const targets = ddl.tables.map((t) => plans.find((p) => qualifiedKey(p.mapping.source) === qualifiedKey(t)));
-    if (ddl.truncate) return { statements: targets.filter((p) => p).map((p) => `TRUNCATE TABLE ${q((p as TablePlan).mapping.target.schema)}.${q((p as TablePlan).mapping.target.name)}`) };
-    if (sourceEngine === 'mysql' && /^\s*TRUNCATE\b/i.test(ddl.statement)) {
-      return { statements: targets.filter((p) => p).map((p) => `TRUNCATE TABLE ${q((p as TablePlan).mapping.target.schema)}.${q((p as TablePlan).mapping.target.name)}`) };
+    if (isTruncate(ddl)) {
+      return { statements: targets.filter((p): p is TablePlan => !!p).map((p) => `TRUNCATE TABLE ${q(p.mapping.target.schema)}.${q(p.mapping.target.name)}`) };
     }
-    if (sourceEngine !== 'mysql' || ddl.relation) {
-      return { reason: `the source changed ${ddl.tables.map(qualifiedKey).join(', ')} (${ddl.statement.slice(0, 200)}) and Ferry cannot convert this change to MySQL automatically`,
-        fix: 'apply the equivalent change on the target by hand, then resume the task (ferry run); the paused table catches up from where it stopped' };
-    }
+    // Otherwise a MySQL statement on a MySQL target (every other change goes through cdc/ddl-convert.ts).
     if (/^\s*(RENAME\s+TABLE|ALTER\s+TABLE\b.*\bRENAME\s+(TO|AS)?\s*[`\w])/is.test(ddl.statement) || /^\s*DROP\s+TABLE/i.test(ddl.statement)) {
       return { reason: `the source renamed or dropped ${ddl.tables.map(qualifiedKey).join(', ')}`, fix: 'rename or drop the table on the target by hand and adjust the task\'s objects, then resume the task' };
     }

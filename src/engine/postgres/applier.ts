@@ -6,7 +6,7 @@ import type { TargetValue } from '../convert/types';
 import { qualifiedKey } from '../model';
 import type { SourcePosition } from '../position';
 import { PG_SESSION_SQL } from '../sessions';
-import type { DdlChange, PreparedTransaction, TargetRowChange } from '../cdc/events';
+import { type DdlChange, type PreparedTransaction, type TargetRowChange, isTruncate } from '../cdc/events';
 import type { CdcState, TargetApplier } from '../cdc/target';
 import type { TablePlan } from '../cdc/writeset';
 import { connectPostgres, pgClientConfig, pgConnectError, quotePgIdent as q } from './connect';
@@ -307,13 +307,12 @@ export class PostgresApplier implements TargetApplier {
       [...set.map((i) => after[i] ?? null), ...params]);
   }
 
-  ddlStatements(ddl: DdlChange, plans: TablePlan[], sourceEngine: 'mysql' | 'postgres'): { statements: string[] } | { reason: string; fix: string } {
+  ddlStatements(ddl: DdlChange, plans: TablePlan[]): { statements: string[] } | { reason: string; fix: string } {
     const targets = ddl.tables.map((t) => plans.find((p) => qualifiedKey(p.mapping.source) === qualifiedKey(t))).filter((p): p is TablePlan => !!p);
-    const name = (p: TablePlan) => `${q(p.mapping.target.schema)}.${q(p.mapping.target.name)}`;
-    if (ddl.truncate) {
-      return { statements: [`TRUNCATE ${targets.map(name).join(', ')}${ddl.truncate.restartIdentity ? ' RESTART IDENTITY' : ''}${ddl.truncate.cascade ? ' CASCADE' : ''}`] };
+    if (isTruncate(ddl)) {
+      const flags = `${ddl.truncate?.restartIdentity ? ' RESTART IDENTITY' : ''}${ddl.truncate?.cascade ? ' CASCADE' : ''}`;
+      return { statements: [`TRUNCATE ${targets.map((p) => `${q(p.mapping.target.schema)}.${q(p.mapping.target.name)}`).join(', ')}${flags}`] };
     }
-    if (sourceEngine === 'mysql' && /^\s*TRUNCATE\b/i.test(ddl.statement)) return { statements: targets.map((p) => `TRUNCATE ${name(p)}`) };
     return { reason: `the source changed ${ddl.tables.map(qualifiedKey).join(', ')} (${ddl.statement.slice(0, 200)}) and Ferry cannot convert this change to PostgreSQL automatically`,
       fix: 'apply the equivalent change on the target by hand, then resume the task (ferry run); the paused table catches up from where it stopped' };
   }
