@@ -124,23 +124,31 @@ async function applyPostData(target: ConnectionConfig, session: SqlSession, obje
     objects.filter((o) => (o.kind === 'index' || o.kind === 'constraint') && free(o)),
     objects.filter((o) => o.kind === 'foreign_key' && free(o)),
   ];
-  for (const wave of waves) {
+  // Extra sessions are opened once, as many as the widest wave can use, and serve both waves.
+  const groupsOf = (wave: ConvertedObject[]) => {
     const groups = new Map<string, ConvertedObject[]>();
-    for (const o of wave) groups.set(tableOf(o), [...(groups.get(tableOf(o)) ?? []), o]);
-    const queue = [...groups.values()].sort((a, b) => b.length - a.length);
-    const worker = async (s: SqlSession) => {
-      for (let g = queue.shift(); g; g = queue.shift()) results.push(...await applyOneByOne(s, g, target.engine, opts));
-    };
-    const extra = Math.min(opts.parallel, queue.length) - 1;
-    const sessions: SqlSession[] = [];
-    try {
-      for (let i = 0; i < extra; i++) sessions.push(await openSession(target));
-      await Promise.all([worker(session), ...sessions.map(worker)]);
-    } finally {
-      for (const s of sessions) await s.close().catch(() => undefined);
+    for (const o of wave) {
+      const list = groups.get(tableOf(o));
+      if (list) list.push(o); else groups.set(tableOf(o), [o]);
     }
+    return [...groups.values()].sort((a, b) => b.length - a.length);
+  };
+  const grouped = waves.map(groupsOf);
+  const sessions: SqlSession[] = [session];
+  try {
+    const width = Math.min(opts.parallel, Math.max(...grouped.map((g) => g.length)));
+    while (sessions.length < width) sessions.push(await openSession(target));
+    for (const queue of grouped) {
+      const worker = async (s: SqlSession) => {
+        for (let g = queue.shift(); g; g = queue.shift()) results.push(...await applyOneByOne(s, g, target.engine, opts));
+      };
+      await Promise.all(sessions.map(worker));
+    }
+  } finally {
+    for (const s of sessions.slice(1)) await s.close().catch(() => undefined);
   }
-  const rest = objects.filter((o) => !waves.some((w) => w.includes(o)));
+  const inWaves = new Set(waves.flat());
+  const rest = objects.filter((o) => !inWaves.has(o));
   results.push(...await applyOneByOne(session, rest, target.engine, opts));
   return results;
 }
